@@ -1,0 +1,3 @@
+from codeconn.cli import main
+
+main()

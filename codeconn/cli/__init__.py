@@ -1,0 +1,19 @@
+"""The `codeconn` command: the only place (with the server edge) that touches files and terminals."""
+
+from __future__ import annotations
+
+import typer
+
+from codeconn.cli import policy_lint, policy_simulate, policy_test
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
+policy_app = typer.Typer(no_args_is_help=True, help="Simulate, test and lint IAM policies.")
+app.add_typer(policy_app, name="policy")
+
+policy_simulate.register(policy_app)
+policy_test.register(policy_app)
+policy_lint.register(policy_app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,218 @@
+"""Statements compiled into tests, and an index from action to the statements that can apply.
+
+Compiling happens once per policy set; deciding a request then only looks at
+the statements whose Action can match it (looked up by the lower-cased action,
+memoised per evaluator), so the cost of a decision grows with the statements
+that concern the request, not with the size of the policies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from codeconn.iam.conditions import Predicate, compile_condition
+from codeconn.iam.document import Effect, Policy, PolicyKind, Principals, Statement
+from codeconn.iam.request import Principal, PrincipalType, Request
+from codeconn.iam.variables import parse_template
+from codeconn.iam.wildcards import compile_arn, compile_glob, glob_to_regex, has_wildcard
+
+
+class Grant(Enum):
+    """How a resource-based policy's Principal element named the caller.
+
+    AWS's evaluation logic treats these differently within one account: a grant
+    to the caller itself (user ARN, session ARN, `*`) stands on its own; a grant
+    to a role ARN is still limited by the session's boundary and session policy;
+    a grant to the account delegates to the account's identity-based policies.
+    """
+
+    DIRECT = "direct"
+    ROLE = "role"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchedStatement:
+    """A statement that decided, as AWS's simulator reports MatchedStatements."""
+
+    policy: str
+    sid: str | None
+    effect: str
+    kind: PolicyKind
+    index: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"policy": self.policy, "sid": self.sid, "effect": self.effect, "kind": self.kind.name.lower()}
+
+
+PrincipalTest = Callable[[Principal], Grant | None]
+RequestTest = Callable[[Request], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledStatement:
+    ordinal: int  # position across the whole policy list, to report in document order
+    deny: bool
+    matched: MatchedStatement
+    resource: RequestTest | None  # None: matches every resource
+    principal: PrincipalTest | None  # None: no Principal element (identity-based kinds)
+    conditions: tuple[Predicate, ...]
+
+    def applies(self, request: Request) -> bool:
+        """Resource and Condition match (Action was settled by the index; Principal separately)."""
+        if self.resource is not None and not self.resource(request):
+            return False
+        ctx = request.context
+        for condition in self.conditions:
+            if not condition(ctx):
+                return False
+        return True
+
+
+# -- resources -------------------------------------------------------------------------
+
+def _resource_matcher(pattern: str) -> RequestTest:
+    template = parse_template(pattern)
+    if template is None:
+        match = compile_arn(pattern)
+        return lambda request: match(request.resource)
+
+    def with_variables(request: Request) -> bool:
+        resolved = template.resolve(request.context)
+        if resolved is None:
+            return False
+        value, marks = resolved
+        if marks:
+            return re.fullmatch(glob_to_regex(value, literal_marks=marks), request.resource, re.DOTALL) is not None
+        return compile_arn(value)(request.resource)
+
+    return with_variables
+
+
+def _resource_test(stmt: Statement) -> RequestTest | None:
+    patterns = stmt.resources if stmt.resources is not None else stmt.not_resources
+    if patterns is None or (stmt.resources is not None and "*" in patterns):
+        return None
+    tests = tuple(_resource_matcher(p) for p in patterns)
+    if stmt.not_resources is not None:
+        return lambda request: not any(t(request) for t in tests)
+    if len(tests) == 1:
+        return tests[0]
+    return lambda request: any(t(request) for t in tests)
+
+
+# -- principals ------------------------------------------------------------------------
+
+def _account_of(value: str) -> str | None:
+    if re.fullmatch(r"\d{12}", value):
+        return value
+    m = re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):root", value)
+    return m.group(1) if m else None
+
+
+def _grant(spec: Principals, principal: Principal) -> Grant | None:
+    if spec.wildcard:
+        return Grant.DIRECT
+    if principal.type is PrincipalType.SERVICE:
+        return Grant.DIRECT if principal.arn in spec.service else None
+    if principal.arn in spec.federated or principal.arn in spec.canonical_user:
+        return Grant.DIRECT
+    best: Grant | None = None
+    for value in spec.aws:
+        if value in (principal.session_arn, principal.arn) and principal.type is not PrincipalType.ROLE_SESSION:
+            return Grant.DIRECT
+        if principal.session_arn is not None and value == principal.session_arn:
+            return Grant.DIRECT
+        if principal.role_arn is not None and value == principal.role_arn:
+            best = Grant.ROLE
+        elif best is None and principal.account is not None and _account_of(value) == principal.account:
+            best = Grant.DIRECT if principal.type is PrincipalType.ROOT else Grant.ACCOUNT
+    return best
+
+
+def _excluded(spec: Principals, principal: Principal) -> bool:
+    """NotPrincipal excludes a caller only when it lists every identifier of it (AWS: the
+    account, the role and the session for a role session; the account and the user for a user)."""
+    if spec.wildcard:
+        return True
+    listed = set(spec.service) | set(spec.federated) | set(spec.canonical_user)
+    for value in spec.aws:
+        account = _account_of(value)
+        listed.add(f"arn:{principal.partition}:iam::{account}:root" if account else value)
+    return all(name in listed for name in principal.chain)
+
+
+def _principal_test(stmt: Statement) -> PrincipalTest | None:
+    if stmt.principal is not None:
+        spec = stmt.principal
+        return lambda principal: _grant(spec, principal)
+    if stmt.not_principal is not None:
+        not_spec = stmt.not_principal
+        return lambda principal: None if _excluded(not_spec, principal) else Grant.DIRECT
+    return None
+
+
+# -- statements and the action index ---------------------------------------------------
+
+def compile_statements(policies: Iterable[Policy], start: int = 0) -> list[tuple[Statement, CompiledStatement]]:
+    out: list[tuple[Statement, CompiledStatement]] = []
+    ordinal = start
+    for policy in policies:
+        for stmt in policy.statements:
+            out.append((stmt, CompiledStatement(
+                ordinal=ordinal,
+                deny=stmt.effect is Effect.DENY,
+                matched=MatchedStatement(policy.name, stmt.sid, stmt.effect.value, policy.kind, stmt.index),
+                resource=_resource_test(stmt),
+                principal=_principal_test(stmt),
+                conditions=tuple(compile_condition(c) for c in stmt.conditions),
+            )))
+            ordinal += 1
+    return out
+
+
+class ActionIndex:
+    """Statements by the actions they can match; `candidates` is memoised per action."""
+
+    _MEMO_LIMIT = 8192
+
+    def __init__(self, policies: Sequence[Policy]) -> None:
+        self._exact: dict[str, list[CompiledStatement]] = {}
+        self._patterns: list[tuple[Callable[[str], bool], CompiledStatement]] = []
+        self._not_actions: list[tuple[tuple[Callable[[str], bool], ...], CompiledStatement]] = []
+        self._memo: dict[str, tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]] = {}
+        for stmt, compiled in compile_statements(policies):
+            if stmt.actions is not None:
+                for action in dict.fromkeys(a.lower() for a in stmt.actions):
+                    if has_wildcard(action):
+                        self._patterns.append((compile_glob(action), compiled))
+                    else:
+                        self._exact.setdefault(action, []).append(compiled)
+            else:
+                matchers = tuple(compile_glob(a.lower()) for a in stmt.not_actions or ())
+                self._not_actions.append((matchers, compiled))
+        self.empty = not (self._exact or self._patterns or self._not_actions)
+
+    def candidates(self, action_key: str) -> tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]:
+        """(deny statements, allow statements) whose Action matches, in document order."""
+        found = self._memo.get(action_key)
+        if found is None:
+            found = self._lookup(action_key)
+            if len(self._memo) >= self._MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[action_key] = found
+        return found
+
+    def _lookup(self, action_key: str) -> tuple[tuple[CompiledStatement, ...], tuple[CompiledStatement, ...]]:
+        hits: dict[int, CompiledStatement] = {s.ordinal: s for s in self._exact.get(action_key, ())}
+        for match, compiled in self._patterns:
+            if match(action_key):
+                hits[compiled.ordinal] = compiled
+        for matchers, compiled in self._not_actions:
+            if not any(m(action_key) for m in matchers):
+                hits[compiled.ordinal] = compiled
+        ordered = [hits[k] for k in sorted(hits)]
+        return tuple(s for s in ordered if s.deny), tuple(s for s in ordered if not s.deny)
