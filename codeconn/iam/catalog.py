@@ -79,7 +79,7 @@ GLOBAL_KEYS: dict[str, str] = {
 }
 
 _PROVIDER_ACTIONS = ("GetBranch", "ListRepositories", "ListOwners", "ListBranches", "StartUploadArchiveToS3",
-                     "GitPush", "GitPull", "GetUploadArchiveToS3Status", "CreatePullRequest")
+                     "GitPush", "GitPull", "GetUploadArchiveToS3Status")
 _PROVIDER_TYPES = ("Bitbucket", "GitHub", "GitHubEnterpriseServer", "GitLab", "GitLabSelfManaged", "AzureDevOps")
 
 # Values AWS documents in prose (the seed, "Supported values for condition keys").

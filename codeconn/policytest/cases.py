@@ -1,41 +1,67 @@
 """Reading policy test files into cases the engine can decide.
 
-The format is fixed by `policy-test-format.md`: named policies, `defaults`
-merged under each case (the case wins; `request` field by field, its `context`
-key by key), unknown fields ignored, a string policy is a name in `policies`.
-Every fault names the file, the case and the field.
+The format is fixed by `shared/specs/policy-test-format.md`, a contract users
+rely on. What this module promises, rule by rule:
+
+- `defaults` is merged under each case: the case wins, `request` is merged field
+  by field and its `context` key by key (keys compared case-insensitively);
+- fields the format does not name are ignored, at any level of the test file
+  (policy documents are IAM's, and are checked as IAM checks them);
+- a policy given as a string is a name in `policies`; an unknown name is a fault;
+- a context value that is a string, number or boolean is one value, a list is a
+  multivalued key; each is checked against the type the catalog declares for
+  its key, so `aws:CurrentTime: yesterday` is a fault, not a silent non-match;
+- an absent (or null) policy field, or an empty list of levels, means that kind
+  of policy does not apply; a level with no policies denies everything.
+
+Every fault names the file, the case and the field, and all of a file's faults
+are reported together. Named policies are parsed once per kind and identical
+policy sets are shared, so a 10,000-case file compiles its policies once.
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from codeconn.iam import (
-    IamError,
     Policy,
     PolicyKind,
     PolicySet,
     PolicySyntaxError,
+    Principal,
     Request,
+    RequestError,
     make_request,
     parse_policy,
+    parse_principal,
 )
+from codeconn.iam.catalog import Catalog
+from codeconn.iam.request import check_typed_value, context_value
+from codeconn.policytest.documents import read_document
+from codeconn.policytest.errors import CaseFileError, CaseProblem, DocumentError
 
 DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
 
-
-class CaseFileError(Exception):
-    """A test file cannot be read or is malformed (exit 2)."""
+# Case field -> (kind of policy, shape): "one" document, a list of "many", or a list of "levels".
+POLICY_FIELDS: dict[str, tuple[PolicyKind, str]] = {
+    "identityPolicies": (PolicyKind.IDENTITY, "many"),
+    "resourcePolicy": (PolicyKind.RESOURCE, "one"),
+    "permissionBoundaries": (PolicyKind.BOUNDARY, "many"),
+    "sessionPolicy": (PolicyKind.SESSION, "one"),
+    "serviceControlPolicies": (PolicyKind.SCP, "levels"),
+    "resourceControlPolicies": (PolicyKind.RCP, "levels"),
+}
 
 
 @dataclass(frozen=True)
 class Case:
+    """One case, ready to decide: the normalised request, its policies and the expected decision."""
+
     file: str
     name: str
     request: Request
@@ -43,53 +69,55 @@ class Case:
     expect: str
 
 
-def load_file(path: str | Path) -> list[Case]:
-    """Read one JSON or YAML test file."""
-    path = Path(path)
+@functools.cache
+def default_catalog() -> Catalog:
+    """The installed catalog, loaded once per process (it reads services lazily)."""
+    return Catalog.load()
+
+
+def load_file(path: str | Path, *, catalog: Catalog | None = None) -> list[Case]:
+    """Read one JSON or YAML test file; CaseFileError lists every fault, each naming file, case and field."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text) if path.suffix.lower() in (".yaml", ".yml") else json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise CaseFileError(f"{path}: not valid {'YAML' if path.suffix.lower() in ('.yaml', '.yml') else 'JSON'}: {exc}") from None
-    return load_cases(data, str(path))
+        data = read_document(path)
+    except DocumentError as exc:
+        raise CaseFileError([CaseProblem(exc.path, None, None, None, exc.reason)]) from None
+    return load_cases(data, str(path), catalog=catalog)
 
 
-class _Policies:
-    """Named documents, parsed once per (name, kind) and shared by every case."""
+def load_cases(data: Any, file: str = "<cases>", *, catalog: Catalog | None = None) -> list[Case]:
+    """Cases from an already-decoded test file; `catalog` types the context (default: the installed one)."""
+    def fatal(field: str, message: str) -> CaseFileError:
+        return CaseFileError([CaseProblem(file, None, None, field, message)])
 
-    def __init__(self, file: str, documents: Mapping[str, Any]) -> None:
-        self.file = file
-        self.documents = documents
-        self.parsed: dict[tuple[str, PolicyKind], Policy] = {}
-        self.inline: dict[tuple[str, PolicyKind], Policy] = {}
+    if not isinstance(data, Mapping):
+        raise fatal("", "a test file is an object with \"cases\"")
+    documents = _or_empty(data.get("policies"))
+    if not isinstance(documents, Mapping):
+        raise fatal("policies", "must be an object of named policy documents")
+    defaults = _or_empty(data.get("defaults"))
+    if not isinstance(defaults, Mapping):
+        raise fatal("defaults", "must be an object of case fields")
+    raw_cases = data.get("cases")
+    if not isinstance(raw_cases, list):
+        raise fatal("cases", "missing, or not a list")
+    problems: list[CaseProblem] = []
+    reader = _Reader(file, {str(k): v for k, v in documents.items()}, catalog or default_catalog(), problems)
+    out: list[Case] = []
+    for index, raw in enumerate(raw_cases):
+        if not isinstance(raw, Mapping):
+            problems.append(CaseProblem(file, index, None, None, "a case must be an object"))
+            continue
+        case = reader.case(index, _merge(defaults, raw))
+        if case is not None:
+            out.append(case)
+    if problems:
+        raise CaseFileError(problems)
+    return out
 
-    def get(self, ref: Any, kind: PolicyKind, where: str, default_name: str) -> Policy:
-        if isinstance(ref, str):
-            if ref not in self.documents:
-                raise CaseFileError(f"{self.file}: {where}: unknown policy {ref!r} (not in \"policies\")")
-            cached = self.parsed.get((ref, kind))
-            if cached is None:
-                cached = self._parse(self.documents[ref], ref, kind, f"policies.{ref}")
-                self.parsed[(ref, kind)] = cached
-            return cached
-        if isinstance(ref, Mapping):
-            key = (json.dumps(ref, sort_keys=True), kind)
-            cached = self.inline.get(key)
-            if cached is None:
-                cached = self._parse(ref, default_name, kind, where)
-                self.inline[key] = cached
-            return cached
-        raise CaseFileError(f"{self.file}: {where}: a policy is a name or a policy document")
 
-    def _parse(self, document: Any, name: str, kind: PolicyKind, where: str) -> Policy:
-        try:
-            return parse_policy(document, name=name, kind=kind)
-        except PolicySyntaxError as exc:
-            faults = "; ".join(str(p) for p in exc.problems)
-            raise CaseFileError(f"{self.file}: {where}: malformed policy: {faults}") from None
+def _or_empty(value: Any) -> Any:
+    """An absent or null optional object is an empty one; anything else is checked by the caller."""
+    return {} if value is None else value
 
 
 def _merge(defaults: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, Any]:
@@ -99,110 +127,196 @@ def _merge(defaults: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, An
         request = {**d_req, **c_req}
         d_ctx, c_ctx = d_req.get("context"), c_req.get("context")
         if isinstance(d_ctx, Mapping) and isinstance(c_ctx, Mapping):
-            request["context"] = {**d_ctx, **c_ctx}
+            context = dict(d_ctx)
+            spelled = {k.lower(): k for k in context if isinstance(k, str)}
+            for key, value in c_ctx.items():
+                if isinstance(key, str) and key.lower() in spelled:
+                    del context[spelled[key.lower()]]
+                context[key] = value
+            request["context"] = context
         merged["request"] = request
     return merged
 
 
-def load_cases(data: Any, file: str = "<cases>") -> list[Case]:
-    """Cases from an already-decoded test file."""
-    if not isinstance(data, Mapping):
-        raise CaseFileError(f"{file}: a test file is a JSON object with \"cases\"")
-    documents = data.get("policies", {})
-    if not isinstance(documents, Mapping):
-        raise CaseFileError(f"{file}: policies: must be an object of named policy documents")
-    defaults = data.get("defaults", {})
-    if not isinstance(defaults, Mapping):
-        raise CaseFileError(f"{file}: defaults: must be an object")
-    raw_cases = data.get("cases")
-    if not isinstance(raw_cases, list):
-        raise CaseFileError(f"{file}: cases: missing, or not a list")
-    policies = _Policies(file, documents)
-    sets: dict[tuple[int, ...], PolicySet] = {}
-    out: list[Case] = []
-    for i, raw in enumerate(raw_cases):
-        if not isinstance(raw, Mapping):
-            raise CaseFileError(f"{file}: cases[{i}]: must be an object")
-        case = _merge(defaults, raw)
+class _Reader:
+    """Reads the cases of one file, sharing parsed policies and policy sets between them."""
+
+    def __init__(self, file: str, documents: dict[str, Any], catalog: Catalog, problems: list[CaseProblem]) -> None:
+        self.file = file
+        self.documents = documents
+        self.catalog = catalog
+        self.problems = problems
+        self.parsed: dict[tuple[str, PolicyKind], Policy | None] = {}
+        self.inline: dict[tuple[str, str, PolicyKind], Policy | None] = {}
+        self.sets: dict[tuple[Any, ...], PolicySet] = {}
+        self.index = 0
+        self.name: str | None = None
+        self.unusable = 0  # policy references that gave no policy (reported where first met)
+        self.principals: dict[str, Principal] = {}
+        self.checked: set[tuple[str, tuple[str, ...]]] = set()
+
+    def fault(self, field: str | None, message: str) -> None:
+        self.problems.append(CaseProblem(self.file, self.index, self.name, field, message))
+
+    def case(self, index: int, case: Mapping[str, Any]) -> Case | None:
+        self.index = index
         name = case.get("name")
-        label = f"case {name!r}" if isinstance(name, str) else f"cases[{i}]"
-        out.append(_case(case, file, label, name if isinstance(name, str) else f"cases[{i}]", policies, sets))
-    return out
+        self.name = str(name) if isinstance(name, (str, int, float)) and not isinstance(name, bool) else None
+        before, unusable = len(self.problems), self.unusable
+        expect = case.get("expect")
+        if expect not in DECISIONS:
+            self.fault("expect", f"must be one of {', '.join(DECISIONS)}, not {expect!r}"
+                       if expect is not None else f"missing (one of {', '.join(DECISIONS)})")
+        request = self.request(case.get("request"))
+        parts = {field: self.policies(case.get(field), field, kind, shape)
+                 for field, (kind, shape) in POLICY_FIELDS.items()}
+        if len(self.problems) > before or self.unusable > unusable or request is None:
+            return None
+        return Case(file=self.file, name=self.name or f"cases[{index}]", request=request,
+                    policies=self.policy_set(parts), expect=str(expect))
 
+    # -- the request --------------------------------------------------------------------
 
-def _case(case: Mapping[str, Any], file: str, label: str, name: str, policies: _Policies,
-          sets: dict[tuple[int, ...], PolicySet]) -> Case:
-    def fail(field: str, message: str) -> CaseFileError:
-        return CaseFileError(f"{file}: {label}: {field}: {message}")
+    def request(self, req: Any) -> Request | None:
+        if not isinstance(req, Mapping):
+            self.fault("request", "missing, or not an object")
+            return None
+        before = len(self.problems)
+        for field in ("principal", "action", "resource"):
+            if not isinstance(req.get(field), str):
+                self.fault(f"request.{field}", "missing, or not a string")
+        account = req.get("resourceAccount")
+        if account is not None and not isinstance(account, str):
+            self.fault("request.resourceAccount", "must be a string (quote an account ID in YAML)")
+        context = self.context(req.get("context"))
+        principal = self.principal(req.get("principal"))
+        if len(self.problems) > before or context is None or principal is None:
+            return None
+        try:
+            return make_request(principal=principal, action=req["action"], resource=req["resource"],
+                                context=context, resource_account=account)
+        except RequestError as exc:
+            self.fault("request.action" if ":" not in req["action"] else "request", str(exc))
+            return None
 
-    expect = case.get("expect")
-    if expect not in DECISIONS:
-        raise fail("expect", f"must be one of {', '.join(DECISIONS)}, not {expect!r}")
-    req = case.get("request")
-    if not isinstance(req, Mapping):
-        raise fail("request", "missing, or not an object")
-    for field in ("principal", "action", "resource"):
-        if not isinstance(req.get(field), str):
-            raise fail(f"request.{field}", "missing, or not a string")
-    context = req.get("context", {})
-    if not isinstance(context, Mapping):
-        raise fail("request.context", "must be an object")
-    account = req.get("resourceAccount")
-    if account is not None and not isinstance(account, str):
-        raise fail("request.resourceAccount", "must be a string")
-    try:
-        request = make_request(principal=req["principal"], action=req["action"], resource=req["resource"],
-                               context=context, resource_account=account)
-    except IamError as exc:
-        raise fail("request", str(exc)) from None
+    def principal(self, value: Any) -> Principal | None:
+        if not isinstance(value, str):
+            return None  # reported with the other request fields
+        found = self.principals.get(value)
+        if found is None:
+            try:
+                found = self.principals[value] = parse_principal(value)
+            except RequestError as exc:
+                self.fault("request.principal", str(exc))
+        return found
 
-    def many(field: str, kind: PolicyKind) -> tuple[Policy, ...]:
-        value = case.get(field)
+    def context(self, context: Any) -> Mapping[str, Any] | None:
+        """The context if every key is a string and every value fits its declared type, else None.
+
+        This is the check `make_request(..., catalog=...)` makes, done here key by key so
+        that a fault names its key, and memoised on (key, values): test files repeat them.
+        """
+        if context is None:
+            return {}
+        if not isinstance(context, Mapping):
+            self.fault("request.context", "must be an object of condition keys and values")
+            return None
+        ok = True
+        seen: dict[str, str] = {}
+        for key, value in context.items():
+            if not isinstance(key, str):
+                self.fault("request.context", f"key {key!r} is not a string")
+                ok = False
+                continue
+            field = f"request.context.{key}"
+            lowered = key.lower()
+            if lowered in seen:
+                self.fault(field, f"same key as {seen[lowered]!r} (keys are case-insensitive)")
+                ok = False
+            seen.setdefault(lowered, key)
+            values = value if isinstance(value, list) else [value]
+            if not all(isinstance(v, (str, int, float, bool)) for v in values):
+                what = "null" if value is None else type(value).__name__
+                self.fault(field, f"must be a string, number, boolean or a list of them, not {what}")
+                ok = False
+                continue
+            typed = context_value(value, key)
+            if (lowered, typed) not in self.checked:
+                try:
+                    check_typed_value(key, typed, self.catalog)
+                except RequestError as exc:
+                    self.fault(field, str(exc))
+                    ok = False
+                    continue
+                self.checked.add((lowered, typed))
+        return context if ok else None
+
+    # -- the policies -------------------------------------------------------------------
+
+    def policies(self, value: Any, field: str, kind: PolicyKind, shape: str) -> Any:
         if value is None:
-            return ()
+            return None if shape == "one" else ()
+        if shape == "one":
+            return self.policy(value, field, kind)
         if not isinstance(value, list):
-            raise fail(field, "must be a list of policies")
-        return tuple(policies.get(ref, kind, f"{label}: {field}[{j}]", f"{field}[{j}]") for j, ref in enumerate(value))
-
-    def one(field: str, kind: PolicyKind) -> Policy | None:
-        value = case.get(field)
-        return None if value is None else policies.get(value, kind, f"{label}: {field}", field)
-
-    def levels(field: str, kind: PolicyKind) -> tuple[tuple[Policy, ...], ...]:
-        value = case.get(field)
-        if value is None:
+            self.fault(field, "must be a list of policies" if shape == "many"
+                       else "must be a list of levels (root, OUs, account), each a list of policies")
             return ()
-        if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
-            raise fail(field, "must be a list of levels, each a list of policies")
-        return tuple(
-            tuple(policies.get(ref, kind, f"{label}: {field}[{j}][{k}]", f"{field}[{j}][{k}]") for k, ref in enumerate(level))
-            for j, level in enumerate(value)
-        )
+        if shape == "many":
+            return tuple(self.policy(ref, f"{field}[{j}]", kind) for j, ref in enumerate(value))
+        levels = []
+        for j, level in enumerate(value):
+            if not isinstance(level, list):
+                self.fault(f"{field}[{j}]", f"a level is a list of policies ({field} is a list of levels)")
+                continue
+            levels.append(tuple(self.policy(ref, f"{field}[{j}][{k}]", kind) for k, ref in enumerate(level)))
+        return tuple(levels)
 
-    session = one("sessionPolicy", PolicyKind.SESSION)
-    parts = (
-        many("identityPolicies", PolicyKind.IDENTITY),
-        one("resourcePolicy", PolicyKind.RESOURCE),
-        many("permissionBoundaries", PolicyKind.BOUNDARY),
-        (session,) if session else (),
-        levels("serviceControlPolicies", PolicyKind.SCP),
-        levels("resourceControlPolicies", PolicyKind.RCP),
-    )
-    key = tuple(id(p) for p in _flatten(parts))
-    key = key + tuple(len(x) if isinstance(x, tuple) else -1 for x in parts)
-    policy_set = sets.get(key)
-    if policy_set is None:
-        policy_set = PolicySet(identity=parts[0], resource=parts[1], boundaries=parts[2], session=parts[3],
-                               scps=parts[4], rcps=parts[5])
-        sets[key] = policy_set
-    return Case(file=file, name=name, request=request, policies=policy_set, expect=expect)
+    def policy(self, ref: Any, field: str, kind: PolicyKind) -> Policy | None:
+        found = self.lookup(ref, field, kind)
+        if found is None:
+            self.unusable += 1
+        return found
 
+    def lookup(self, ref: Any, field: str, kind: PolicyKind) -> Policy | None:
+        if isinstance(ref, str):
+            if ref not in self.documents:
+                self.fault(field, f"unknown policy {ref!r} (not in \"policies\")")
+                return None
+            key = (ref, kind)
+            if key not in self.parsed:
+                self.parsed[key] = self.parse(self.documents[ref], ref, kind, f"policies.{ref}")
+            return self.parsed[key]
+        if isinstance(ref, Mapping):
+            inline_key = (json.dumps(ref, sort_keys=True, default=str), field, kind)
+            if inline_key not in self.inline:
+                self.inline[inline_key] = self.parse(ref, field, kind, field)
+            return self.inline[inline_key]
+        self.fault(field, "a policy is a name in \"policies\" or a policy document")
+        return None
 
-def _flatten(parts: Sequence[Any]) -> list[Any]:
-    out: list[Any] = []
-    for part in parts:
-        if isinstance(part, tuple):
-            out.extend(_flatten(part))
-        elif part is not None:
-            out.append(part)
-    return out
+    def parse(self, document: Any, name: str, kind: PolicyKind, where: str) -> Policy | None:
+        """Parse once; a malformed policy is reported (once) with the JSON path of each fault."""
+        try:
+            return parse_policy(document, name=name, kind=kind)
+        except PolicySyntaxError as exc:
+            for problem in exc.problems:
+                self.fault(f"{where}.{problem.path}" if problem.path else where, problem.message)
+            return None
+
+    def policy_set(self, parts: dict[str, Any]) -> PolicySet:
+        """One PolicySet per distinct combination of parsed policies, so runners compile each once."""
+        def ids(policies: tuple[Policy, ...]) -> tuple[int, ...]:
+            return tuple(map(id, policies))
+
+        key = (ids(parts["identityPolicies"]), id(parts["resourcePolicy"]), ids(parts["permissionBoundaries"]),
+               id(parts["sessionPolicy"]), tuple(map(ids, parts["serviceControlPolicies"])),
+               tuple(map(ids, parts["resourceControlPolicies"])))
+        found = self.sets.get(key)
+        if found is None:
+            session = parts["sessionPolicy"]
+            found = self.sets[key] = PolicySet(
+                identity=parts["identityPolicies"], resource=parts["resourcePolicy"],
+                boundaries=parts["permissionBoundaries"], session=(session,) if session else (),
+                scps=parts["serviceControlPolicies"], rcps=parts["resourceControlPolicies"])
+        return found

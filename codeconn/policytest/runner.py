@@ -1,4 +1,9 @@
-"""Running cases: one compiled Authorizer per distinct policy set, each case decided once."""
+"""Running cases: one compiled Authorizer per distinct policy set, each case decided once.
+
+`RunReport.to_json()` is the `--json` output of `codeconn policy test`, exactly as
+`policy-test-format.md` fixes it: `{"passed", "failed", "cases": [{"file", "name",
+"decision", "expect", "pass", "matched": [{"policy", "sid", "effect"}]}]}`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from codeconn.policytest.cases import Case
 
 @dataclass(frozen=True)
 class CaseResult:
+    """A case and the engine's decision on it."""
+
     case: Case
     decision: Decision
 
@@ -31,6 +38,8 @@ class CaseResult:
 
 @dataclass(frozen=True)
 class RunReport:
+    """Every result, in the order the cases were given."""
+
     results: tuple[CaseResult, ...]
 
     @property
@@ -41,11 +50,16 @@ class RunReport:
     def failed(self) -> int:
         return len(self.results) - self.passed
 
+    @property
+    def failures(self) -> tuple[CaseResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
     def to_json(self) -> dict[str, object]:
         return {"passed": self.passed, "failed": self.failed, "cases": [r.to_json() for r in self.results]}
 
 
 def run_cases(cases: Iterable[Case]) -> RunReport:
+    """Decide every case; cases that share a PolicySet (as `load_cases` arranges) share its compiled form."""
     authorizers: dict[int, Authorizer] = {}
 
     def authorizer(policies: PolicySet) -> Authorizer:

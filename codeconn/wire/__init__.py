@@ -1,0 +1,1 @@
+"""wire: AWS protocols and signatures; translates only."""
