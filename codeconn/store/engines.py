@@ -1,0 +1,108 @@
+"""From a database URL to a configured SQLAlchemy engine: SQLite or PostgreSQL.
+
+SQLite (`sqlite:///path`): WAL, so reads never wait for a writer; foreign keys
+on (tags cascade with their record); a 30 s busy timeout; synchronous=NORMAL,
+which in WAL mode never corrupts and at worst loses the last commits on power
+loss. pysqlite's own transaction handling is switched off and the store emits
+BEGIN itself: BEGIN IMMEDIATE for writes takes the write lock up front, so a
+check-then-write transaction can never fail half way with "database is locked".
+
+`sqlite://` (or `sqlite:///:memory:`) is the in-memory twin: one connection
+shared by every thread, which the store serialises with a lock.
+
+PostgreSQL (`postgresql://`, `postgres://`, `postgresql+psycopg://`): psycopg 3,
+pre-ping (replicas outlive database restarts), a 30 s lock timeout so a stuck
+transaction cannot block an account forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import StaticPool
+
+from codeconn.store.base import StoreError
+from codeconn.store.migrations import SQLITE_BEGIN_OPTION
+
+DEFAULT_SQLITE_NAME = "codeconn.sqlite3"
+BUSY_TIMEOUT_SECONDS = 30
+POSTGRES_LOCK_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True, slots=True)
+class EngineChoice:
+    """An engine and whether all its users share one connection (the in-memory twin)."""
+
+    engine: Engine
+    shared_connection: bool
+
+
+def parse_url(url: str | None, data_dir: Path | None) -> URL:
+    """The URL to open; without one, a SQLite file in `data_dir`."""
+    if url is None:
+        if data_dir is None:
+            raise StoreError("no database URL and no data directory to put the default SQLite file in")
+        return URL.create("sqlite", database=str(Path(data_dir) / DEFAULT_SQLITE_NAME))
+    try:
+        return make_url(url)
+    except ArgumentError:
+        raise StoreError("the database URL cannot be parsed") from None
+
+
+def create_store_engine(url: URL) -> EngineChoice:
+    """An engine configured as the module docstring says; StoreError for other databases."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return _sqlite(url)
+    if backend in ("postgresql", "postgres"):
+        return EngineChoice(_postgresql(url), shared_connection=False)
+    raise StoreError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://...")
+
+
+def _sqlite(url: URL) -> EngineChoice:
+    if url.get_driver_name() not in ("pysqlite", ""):
+        url = url.set(drivername="sqlite")
+    memory = url.database in (None, "", ":memory:")
+    if memory:
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False,
+                                                  "timeout": BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # the "begin" hook below emits BEGIN
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if not memory:
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "BEGIN"))
+
+    return EngineChoice(engine, shared_connection=memory)
+
+
+def _postgresql(url: URL) -> Engine:
+    """psycopg 3; server options given in the URL (`?options=-c search_path=x`) are kept."""
+    given = url.query.get("options", "")
+    options = " ".join([*([given] if isinstance(given, str) else given),
+                        f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"]).strip()
+    url = url.set(drivername="postgresql+psycopg").difference_update_query(["options"])
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        connect_args={"application_name": "codeconn", "connect_timeout": 10, "options": options},
+    )

@@ -1,0 +1,348 @@
+"""The one Store implementation: SQLAlchemy Core over SQLite or PostgreSQL.
+
+How the promises of `base.py` are kept:
+
+- Writers of one account are serialised. SQLite: BEGIN IMMEDIATE takes the
+  database's write lock (and a process-local lock queues this process's threads
+  fairly instead of letting them spin on the busy timeout). PostgreSQL: the
+  transaction locks the account's row in `accounts` (SELECT ... FOR UPDATE),
+  inserting it on first use; at READ COMMITTED every statement after the lock
+  sees everything the previous holder committed.
+- Reads: SQLite's WAL gives a deferred BEGIN a snapshot; PostgreSQL reads run
+  REPEATABLE READ, READ ONLY, so list-then-tags is one snapshot and never blocks.
+- A duplicate is reported as Conflict naming the field; the insert runs in a
+  savepoint, so a caller that catches Conflict may go on with the transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from codeconn.store.base import (
+    Conflict,
+    InvalidCursor,
+    NestedUse,
+    NotFound,
+    OutsideAccount,
+    Page,
+    Record,
+    StoreError,
+)
+from codeconn.store.engines import create_store_engine, parse_url
+from codeconn.store.migrations import MIGRATIONS, SQLITE_BEGIN_OPTION, Migration, migrate
+from codeconn.store.schema import accounts, records
+from codeconn.store.schema import tags as tag_rows
+
+_FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+def _to_record(row: Row[Any]) -> Record:
+    return Record(account_id=row.account_id, kind=row.kind, id=row.id, arn=row.arn, name=row.name,
+                  data=row.data, created_at=row.created_at, updated_at=row.updated_at, lookup=row.lookup)
+
+
+def _upsert(conn: Connection) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
+    return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+def _decode_cursor(after: str) -> int:
+    if not isinstance(after, str) or not after.isdigit():
+        raise InvalidCursor("the page cursor is not one this store handed out")
+    return int(after)
+
+
+class SqlReader:
+    """Reads inside one open database transaction; unusable once it has ended."""
+
+    def __init__(self, conn: Connection, account_id: str | None) -> None:
+        self._connection: Connection | None = conn
+        self._account_id = account_id
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(account_id={self._account_id!r})"
+
+    @property
+    def account_id(self) -> str | None:
+        return self._account_id
+
+    @property
+    def _conn(self) -> Connection:
+        if self._connection is None:
+            raise StoreError("this transaction has ended; open a new one")
+        return self._connection
+
+    def _close(self) -> None:
+        self._connection = None
+
+    def _account(self) -> str:
+        if self._account_id is None:
+            raise StoreError("this read was opened without an account; pass one to read()")
+        return self._account_id
+
+    def _in_kind(self, kind: str) -> ColumnElement[bool]:
+        return and_(records.c.account_id == self._account(), records.c.kind == kind)
+
+    def _matching(self, where: Mapping[str, str] | None) -> list[ColumnElement[bool]]:
+        """`data[key] == value` for each pair, where the field is a JSON string (not 7 for "7").
+
+        The type test keeps both backends in agreement: without it PostgreSQL's ->>
+        and SQLite's json_extract would turn numbers and booleans into different texts.
+        """
+        conditions: list[ColumnElement[bool]] = []
+        postgresql = self._conn.dialect.name == "postgresql"
+        for key, value in (where or {}).items():
+            if not _FIELD_NAME.match(key):
+                raise ValueError(f"where: field name {key!r} must be letters, digits or _")
+            if not isinstance(value, str):
+                raise ValueError(f"where: the value for {key!r} must be a string")
+            is_string = (func.jsonb_typeof(records.c.data[key]) == "string" if postgresql
+                         else func.json_type(records.c.data, f'$."{key}"') == "text")
+            conditions += [is_string, records.c.data[key].as_string() == value]
+        return conditions
+
+    def _one(self, *conditions: ColumnElement[bool]) -> Record | None:
+        row = self._conn.execute(select(records).where(*conditions)).first()
+        return None if row is None else _to_record(row)
+
+    def get(self, kind: str, id: str) -> Record | None:
+        return self._one(self._in_kind(kind), records.c.id == id)
+
+    def get_by_arn(self, arn: str) -> Record | None:
+        return self._one(records.c.arn == arn)
+
+    def get_by_lookup(self, kind: str, lookup: str) -> Record | None:
+        return self._one(records.c.kind == kind, records.c.lookup == lookup)
+
+    def list(self, kind: str, *, after: str | None = None, limit: int | None = None,
+             where: Mapping[str, str] | None = None) -> Page:
+        if limit is not None and limit < 1:
+            raise ValueError("limit must be at least 1")
+        query = select(records).where(self._in_kind(kind), *self._matching(where))
+        if after is not None:
+            query = query.where(records.c.seq > _decode_cursor(after))
+        query = query.order_by(records.c.seq)
+        if limit is not None:
+            query = query.limit(limit + 1)
+        rows = self._conn.execute(query).all()
+        more = limit is not None and len(rows) > limit
+        rows = rows[:limit] if more else rows
+        return Page(tuple(_to_record(row) for row in rows), str(rows[-1].seq) if more else None)
+
+    def count(self, kind: str, *, where: Mapping[str, str] | None = None) -> int:
+        query = select(func.count()).select_from(records).where(self._in_kind(kind), *self._matching(where))
+        return int(self._conn.execute(query).scalar_one())
+
+    def _seq_of(self, arn: str) -> tuple[int, str]:
+        """The record's sequence number and account; NotFound if no record has this ARN."""
+        row = self._conn.execute(select(records.c.seq, records.c.account_id).where(records.c.arn == arn)).first()
+        if row is None:
+            raise NotFound(f"no record has the ARN {arn}")
+        return int(row.seq), str(row.account_id)
+
+    def tags(self, arn: str) -> dict[str, str]:
+        seq, _ = self._seq_of(arn)
+        rows = self._conn.execute(select(tag_rows.c.key, tag_rows.c.value).where(tag_rows.c.record_seq == seq)
+                                  .order_by(tag_rows.c.key))
+        return {row.key: row.value for row in rows}
+
+
+class SqlTx(SqlReader):
+    """A write transaction on one account (see the module docstring for how it serialises)."""
+
+    def __init__(self, conn: Connection, account_id: str) -> None:
+        super().__init__(conn, account_id)
+        self._owner = account_id
+
+    @property
+    def account_id(self) -> str:
+        return self._owner
+
+    def _own(self, record: Record) -> None:
+        if record.account_id != self._owner:
+            raise OutsideAccount(f"a transaction of account {self._owner} cannot write a record of "
+                                 f"account {record.account_id}")
+
+    def _refuse_duplicates(self, record: Record, *, besides: int | None = None) -> None:
+        """Conflict naming the first unique field of `record` that another record holds."""
+        same_id = and_(records.c.account_id == record.account_id, records.c.kind == record.kind,
+                       records.c.id == record.id)
+        clash: ColumnElement[bool] = or_(same_id, records.c.arn == record.arn)
+        if record.lookup is not None:
+            clash = or_(clash, and_(records.c.kind == record.kind, records.c.lookup == record.lookup))
+        query = select(records.c.account_id, records.c.kind, records.c.id, records.c.arn).where(clash)
+        if besides is not None:
+            query = query.where(records.c.seq != besides)
+        rows = self._conn.execute(query).all()
+        for row in rows:
+            if (row.account_id, row.kind, row.id) == (record.account_id, record.kind, record.id):
+                raise Conflict(f"{record.kind} {record.id!r} already exists in account {record.account_id}",
+                               field="id")
+        for row in rows:
+            if row.arn == record.arn:
+                raise Conflict(f"the ARN {record.arn} is already used by {row.kind} {row.id!r}", field="arn")
+        if rows:
+            raise Conflict(f"the lookup key of {record.kind} {record.id!r} is already used by another "
+                           f"{record.kind}", field="lookup")
+
+    def _write(self, statement: Any, record: Record, *, besides: int | None = None) -> None:
+        """Run one write in a savepoint; a unique violation that raced past the check becomes Conflict.
+
+        Only another account's writer can race past it (this account's are serialised):
+        by the time the violation is reported that writer has committed, so checking
+        again names the field.
+        """
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(statement)
+            return
+        except IntegrityError:
+            pass  # outside the except block, so the driver's error (with its parameters) is not chained
+        self._refuse_duplicates(record, besides=besides)
+        raise Conflict(f"{record.kind} {record.id!r} collides with a record written concurrently",
+                       field="lookup")
+
+    def _values(self, record: Record) -> dict[str, Any]:
+        return {"arn": record.arn, "name": record.name, "lookup": record.lookup, "data": record.data,
+                "created_at": record.created_at, "updated_at": record.updated_at}
+
+    def insert(self, record: Record) -> None:
+        self._own(record)
+        self._refuse_duplicates(record)
+        self._write(insert(records).values(account_id=record.account_id, kind=record.kind, id=record.id,
+                                           **self._values(record)), record)
+
+    def update(self, record: Record) -> None:
+        self._own(record)
+        seq = self._conn.execute(select(records.c.seq).where(self._in_kind(record.kind),
+                                                             records.c.id == record.id)).scalar()
+        if seq is None:
+            raise NotFound(f"{record.kind} {record.id!r} does not exist in account {record.account_id}")
+        self._refuse_duplicates(record, besides=seq)
+        self._write(update(records).where(records.c.seq == seq).values(**self._values(record)), record,
+                    besides=seq)
+
+    def delete(self, kind: str, id: str) -> bool:
+        # The tags go with the record: ON DELETE CASCADE (foreign keys are on for SQLite too).
+        result = self._conn.execute(delete(records).where(self._in_kind(kind), records.c.id == id))
+        return bool(result.rowcount)
+
+    def _owned_seq(self, arn: str) -> int:
+        seq, account_id = self._seq_of(arn)
+        if account_id != self._owner:
+            raise OutsideAccount(f"a transaction of account {self._owner} cannot tag {arn}")
+        return seq
+
+    def set_tags(self, arn: str, tags: Mapping[str, str]) -> None:
+        seq = self._owned_seq(arn)
+        if not tags:
+            return
+        for key, value in tags.items():
+            if not isinstance(key, str) or not isinstance(value, str):
+                raise ValueError("tag keys and values must be strings")
+        statement = _upsert(self._conn)(tag_rows)
+        statement = statement.on_conflict_do_update(index_elements=[tag_rows.c.record_seq, tag_rows.c.key],
+                                                    set_={"value": statement.excluded.value})
+        self._conn.execute(statement, [{"record_seq": seq, "key": key, "value": value}
+                                       for key, value in tags.items()])
+
+    def remove_tags(self, arn: str, keys: Iterable[str]) -> None:
+        seq = self._owned_seq(arn)
+        keys = list(keys)
+        if keys:
+            self._conn.execute(delete(tag_rows).where(tag_rows.c.record_seq == seq, tag_rows.c.key.in_(keys)))
+
+
+def _lock_account(conn: Connection, account_id: str) -> None:
+    """Hold the account's row lock until the transaction ends (a no-op clause on SQLite)."""
+    query = select(accounts.c.account_id).where(accounts.c.account_id == account_id).with_for_update()
+    if conn.execute(query).first() is None:
+        conn.execute(_upsert(conn)(accounts).values(account_id=account_id).on_conflict_do_nothing())
+        conn.execute(query).one()
+
+
+class SqlStore:
+    """The Store over one SQLAlchemy engine (see `open_store`)."""
+
+    def __init__(self, engine: Engine, *, shared_connection: bool = False,
+                 migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+        self._engine = engine
+        self._postgresql = engine.dialect.name == "postgresql"
+        writers = None if self._postgresql else threading.Lock()
+        self._write_lock = writers
+        self._read_lock = writers if shared_connection else None
+        self._held = threading.local()
+        migrate(engine, migrations)
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self._engine.url.render_as_string(hide_password=True)!r})"
+
+    @property
+    def engine(self) -> Engine:
+        """For tests and tools that inspect the database; the service goes through transactions."""
+        return self._engine
+
+    @contextmanager
+    def _hold(self) -> Iterator[None]:
+        if getattr(self._held, "busy", False):
+            raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
+        self._held.busy = True
+        try:
+            yield
+        finally:
+            self._held.busy = False
+
+    @contextmanager
+    def transaction(self, account_id: str) -> Iterator[SqlTx]:
+        if not isinstance(account_id, str) or not account_id:
+            raise ValueError("transaction() needs an account id")
+        with self._hold(), self._write_lock or nullcontext(), self._engine.connect() as conn:
+            conn.execution_options(**{SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            tx = SqlTx(conn, account_id)
+            try:
+                with conn.begin():
+                    _lock_account(conn, account_id)
+                    yield tx
+            finally:
+                tx._close()
+
+    @contextmanager
+    def read(self, account_id: str | None = None) -> Iterator[SqlReader]:
+        with self._hold(), self._read_lock or nullcontext(), self._engine.connect() as conn:
+            if self._postgresql:
+                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            reader = SqlReader(conn, account_id)
+            try:
+                with conn.begin():
+                    yield reader
+            finally:
+                reader._close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+
+def open_store(url: str | None = None, *, data_dir: Path | None = None,
+               migrations: tuple[Migration, ...] = MIGRATIONS) -> SqlStore:
+    """Open (creating and migrating if needed) the database at `url`.
+
+    `url` is `sqlite:///path/file`, `sqlite://` (in memory: the unit-test twin),
+    or `postgresql://user@host/db`; without one, `data_dir/codeconn.sqlite3`.
+    `migrations` is for tests of the migration machinery.
+    """
+    choice = create_store_engine(parse_url(url, data_dir))
+    try:
+        return SqlStore(choice.engine, shared_connection=choice.shared_connection, migrations=migrations)
+    except BaseException:
+        choice.engine.dispose()
+        raise
