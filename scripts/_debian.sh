@@ -1,0 +1,14 @@
+# Sourced by scripts/test: the Debian packages the tests use for real, installed when
+# missing (git; PostgreSQL, whose test server the store suite starts and stops itself).
+need=()
+command -v git >/dev/null 2>&1 || need+=(git)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+if [ "${#need[@]}" -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Debian packages: ${need[*]}" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing Debian packages (install them, or run as root): ${need[*]}" >&2
+    fi
+fi
