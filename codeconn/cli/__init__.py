@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from codeconn.cli import policy_lint, policy_simulate, policy_test
+from codeconn.cli import audit, policy_lint, policy_simulate, policy_test, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
 policy_app = typer.Typer(no_args_is_help=True, help="Simulate, test and lint IAM policies.")
@@ -13,6 +13,8 @@ app.add_typer(policy_app, name="policy")
 policy_simulate.register(policy_app)
 policy_test.register(policy_app)
 policy_lint.register(policy_app)
+serve.register(app)
+audit.register(app)
 
 
 def main() -> None:

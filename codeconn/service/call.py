@@ -1,0 +1,113 @@
+"""One API call as the service layer sees it: who, where, when, and the means to decide.
+
+The server edge builds a `Call` after it has verified the signature and found
+the caller; handlers read it and call `call.authorize(...)` for every action
+they perform (the operation's own, and PassConnection / UseConnection where
+the authorization map asks for them). Every decision is kept on the call so
+that the edge can write the audit line when the call ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, Protocol
+
+from codeconn.iam import Decision, Principal, PolicySet
+from codeconn.store import SecretBox, Store
+from codeconn.wire.sigv4 import Credentials
+
+
+class IamMode(str, Enum):
+    """`--iam`: enforce (deny means AccessDenied), audit (allow, but record would-be denials), off."""
+
+    ENFORCE = "enforce"
+    AUDIT = "audit"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated principal of a call.
+
+    `policies` holds what applies to this principal itself (identity-based
+    policies, permissions boundary, session policy); the organization's SCPs and
+    RCPs are added by the authorizer. `tags` are the principal's tags (user or
+    role tags, and session tags), which become aws:PrincipalTag/<key>.
+    """
+
+    principal: Principal
+    account_id: str
+    access_key_id: str | None
+    userid: str
+    policies: PolicySet
+    tags: Mapping[str, str] = field(default_factory=dict)
+    is_root: bool = False
+    policy_version: str = ""  # changes whenever any of `policies` changes; keys compiled caches
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """One authorization decided during a call, for the audit log."""
+
+    action: str
+    resource: str
+    decision: Decision
+    enforced: bool  # False when --iam audit let a denial through
+
+
+class CallerDirectory(Protocol):
+    """Who holds an access key: the server edge's one way to find the caller.
+
+    `credentials` answers the SigV4 verifier (None for an unknown key); only after
+    the signature checks out does the edge ask `caller` for the principal, its
+    policies and tags.
+    """
+
+    def credentials(self, access_key_id: str) -> Credentials | None: ...
+
+    def caller(self, credentials: Credentials) -> Caller: ...
+
+
+class Authorize(Protocol):
+    """Decides one action for a call, records it on the call, raises AccessDenied when denied."""
+
+    def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
+                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision: ...
+
+
+@dataclass
+class Call:
+    """Everything a handler may use; nothing else (no globals, no HTTP)."""
+
+    service: str  # endpoint the request was sent to: "codestar-connections", "codeconnections", "iam", "sts"
+    operation: str
+    region: str
+    caller: Caller
+    now: datetime
+    request_id: str
+    store: Store
+    secrets: SecretBox
+    authorizer: Authorize
+    source_ip: str = "127.0.0.1"
+    secure_transport: bool = False
+    user_agent: str = ""
+    decisions: list[DecisionRecord] = field(default_factory=list)
+
+    @property
+    def account_id(self) -> str:
+        return self.caller.account_id
+
+    def authorize(self, action: str | None = None, resource: str = "*", *, context: Mapping[str, Any] | None = None,
+                  resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision:
+        """Decide `<service>:<action>` (default: this operation) on `resource`; AccessDenied if denied.
+
+        `context` holds the service's condition keys for this request (and aws:RequestTag/...,
+        aws:TagKeys); `resource_tags` become aws:ResourceTag/<key>. The global keys of
+        the caller and the request are added by the authorizer.
+        """
+        qualified = action if action and ":" in action else f"{self.service}:{action or self.operation}"
+        return self.authorizer(self, qualified, resource, context=context, resource_tags=resource_tags,
+                               resource_account=resource_account)

@@ -1,0 +1,47 @@
+"""The table of operations: (service, operation) -> handler.
+
+Both connections endpoints (`codestar-connections`, `codeconnections`) register
+the same handlers: a handler learns which one was called from `call.service`,
+and makes ARNs and authorizes actions with that prefix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from codeconn.service.call import Call
+
+Handler = Callable[[Call, dict[str, Any]], dict[str, Any]]
+
+CONNECTIONS_SERVICES = ("codestar-connections", "codeconnections")
+
+
+class Registry:
+    """Handlers by (service, operation); a missing entry is an error, never a silent pass."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[tuple[str, str], Handler] = {}
+
+    def add(self, services: Iterable[str], operation: str, handler: Handler) -> None:
+        for service in services:
+            key = (service, operation)
+            if key in self._handlers:
+                raise ValueError(f"{service}:{operation} is registered twice")
+            self._handlers[key] = handler
+
+    def operation(self, services: Iterable[str], name: str) -> Callable[[Handler], Handler]:
+        """Decorator form of `add`."""
+        services = tuple(services)
+
+        def register(handler: Handler) -> Handler:
+            self.add(services, name, handler)
+            return handler
+
+        return register
+
+    def get(self, service: str, operation: str) -> Handler | None:
+        return self._handlers.get((service, operation))
+
+    def names(self, service: str) -> list[str]:
+        return sorted(op for (svc, op) in self._handlers if svc == service)
