@@ -17,7 +17,7 @@ from codeconn.iam.conditions import Predicate, compile_condition
 from codeconn.iam.document import Effect, Policy, PolicyKind, Principals, Statement
 from codeconn.iam.request import Principal, PrincipalType, Request
 from codeconn.iam.variables import parse_template
-from codeconn.iam.wildcards import compile_arn, compile_glob, glob_to_regex, has_wildcard
+from codeconn.iam.wildcards import compile_arn, compile_glob, has_wildcard
 
 
 class Grant(Enum):
@@ -74,8 +74,8 @@ class CompiledStatement:
 
 # -- resources -------------------------------------------------------------------------
 
-def _resource_matcher(pattern: str) -> RequestTest:
-    template = parse_template(pattern)
+def _resource_matcher(pattern: str, variables: bool = True) -> RequestTest:
+    template = parse_template(pattern) if variables else None
     if template is None:
         match = compile_arn(pattern)
         return lambda request: match(request.resource)
@@ -85,18 +85,16 @@ def _resource_matcher(pattern: str) -> RequestTest:
         if resolved is None:
             return False
         value, marks = resolved
-        if marks:
-            return re.fullmatch(glob_to_regex(value, literal_marks=marks), request.resource, re.DOTALL) is not None
-        return compile_arn(value)(request.resource)
+        return compile_arn(value, literal_marks=marks)(request.resource)
 
     return with_variables
 
 
-def _resource_test(stmt: Statement) -> RequestTest | None:
+def _resource_test(stmt: Statement, variables: bool = True) -> RequestTest | None:
     patterns = stmt.resources if stmt.resources is not None else stmt.not_resources
     if patterns is None or (stmt.resources is not None and "*" in patterns):
         return None
-    tests = tuple(_resource_matcher(p) for p in patterns)
+    tests = tuple(_resource_matcher(p, variables) for p in patterns)
     if stmt.not_resources is not None:
         return lambda request: not any(t(request) for t in tests)
     if len(tests) == 1:
@@ -161,14 +159,17 @@ def compile_statements(policies: Iterable[Policy], start: int = 0) -> list[tuple
     out: list[tuple[Statement, CompiledStatement]] = []
     ordinal = start
     for policy in policies:
+        # Version 2008-10-17 predates policy variables: `${...}` is literal text there
+        # (IAM User Guide, "IAM JSON policy elements: Version").
+        variables = policy.version != "2008-10-17"
         for stmt in policy.statements:
             out.append((stmt, CompiledStatement(
                 ordinal=ordinal,
                 deny=stmt.effect is Effect.DENY,
                 matched=MatchedStatement(policy.name, stmt.sid, stmt.effect.value, policy.kind, stmt.index),
-                resource=_resource_test(stmt),
+                resource=_resource_test(stmt, variables),
                 principal=_principal_test(stmt),
-                conditions=tuple(compile_condition(c) for c in stmt.conditions),
+                conditions=tuple(compile_condition(c, variables=variables) for c in stmt.conditions),
             )))
             ordinal += 1
     return out

@@ -101,9 +101,9 @@ def _string_like(pattern: str, marks: frozenset[int]) -> ValueMatcher:
 
 
 def _arn_like(pattern: str, marks: frozenset[int]) -> ValueMatcher:
-    if marks:  # escaped wildcards: compare literally
-        return pattern.__eq__
-    matcher = compile_arn(pattern)
+    # Escaped wildcards (`${*}`) are literal, the others still wildcards (IAM User Guide,
+    # "IAM policy elements: Variables and tags", special characters).
+    matcher = compile_arn(pattern, literal_marks=marks)
     return lambda value: split_arn(value) is not None and matcher(value)
 
 
@@ -229,8 +229,12 @@ def split_operator(operator: str) -> tuple[str | None, str, bool]:
 
 # -- compiling a condition ---------------------------------------------------------------
 
-def compile_condition(condition: Condition) -> Predicate:
-    """A predicate over a request context (lower-cased keys -> tuple of string values)."""
+def compile_condition(condition: Condition, *, variables: bool = True) -> Predicate:
+    """A predicate over a request context (lower-cased keys -> tuple of string values).
+
+    `variables=False` (a policy of Version 2008-10-17) reads `${...}` as literal text, as
+    AWS does (IAM User Guide, "IAM JSON policy elements: Version").
+    """
     spec = OPERATORS[condition.base]
     key = condition.key.lower()
     if spec.family == "Null":
@@ -242,7 +246,7 @@ def compile_condition(condition: Condition) -> Predicate:
     templates: list[Template] = []
     fixed: list[ValueMatcher] = []
     for value in condition.values:
-        template = parse_template(value) if spec.variables else None
+        template = parse_template(value) if spec.variables and variables else None
         if template is None:
             fixed.append(build(value, frozenset()))
         else:

@@ -119,9 +119,17 @@ def _parse_statement(raw: Any, index: int, path: str, kind: PolicyKind,
             principal = _parse_principals(raw["Principal"], f"{path}.Principal", problems)
         if "NotPrincipal" in raw:
             not_principal = _parse_principals(raw["NotPrincipal"], f"{path}.NotPrincipal", problems)
+    elif kind is PolicyKind.RCP and "Principal" in raw and "NotPrincipal" not in raw:
+        # RCPs carry a Principal element, and it can only be "*" (AWS Organizations User
+        # Guide, "RCP syntax"; AWS's own RCPFullAWSAccess policy has "Principal": "*").
+        if raw["Principal"] == "*":
+            principal = Principals(wildcard=True)
+        else:
+            problems.append(Problem(f"{path}.Principal", f"must be \"*\" in a {kind.value}"))
     elif has_principal:
         field = "Principal" if "Principal" in raw else "NotPrincipal"
-        problems.append(Problem(f"{path}.{field}", f"not allowed in a {kind.value}"))
+        article = "an" if kind.value[0] in "aeiou" else "a"
+        problems.append(Problem(f"{path}.{field}", f"not allowed in {article} {kind.value}"))
 
     conditions = _parse_conditions(raw.get("Condition"), f"{path}.Condition", problems) if "Condition" in raw else ()
     if len(problems) > before:

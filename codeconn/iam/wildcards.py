@@ -58,13 +58,17 @@ def split_arn(arn: str) -> list[str] | None:
     return parts
 
 
-def compile_arn(pattern: str) -> Matcher:
+def compile_arn(pattern: str, *, literal_marks: frozenset[int] = frozenset()) -> Matcher:
     """Matcher for an ARN pattern, each colon-delimited segment matched on its own.
 
     A pattern that is not ARN-shaped (`*`, or a plain string) matches as a whole-string
-    glob, which is how AWS treats Resource values such as `*`.
+    glob, which is how AWS treats Resource values such as `*`. Characters at
+    `literal_marks` (escaped `${*}`, `${?}`) are literal.
     """
-    if pattern == "*":
+    if literal_marks:
+        if split_arn(pattern) is None:
+            return re.compile(glob_to_regex(pattern, literal_marks=literal_marks), re.DOTALL).fullmatch  # type: ignore[return-value]
+    elif pattern == "*":
         return _always
     parts = split_arn(pattern)
     if parts is None:
@@ -72,10 +76,17 @@ def compile_arn(pattern: str) -> Matcher:
     if not has_wildcard(pattern):
         return pattern.__eq__
     # Each of the first five segments may not contain ':'; the resource part may.
-    head = "".join(_segment_regex(p) + ":" for p in parts[:5])
-    tail = glob_to_regex(parts[5])
-    return re.compile(head + tail, re.DOTALL).fullmatch  # type: ignore[return-value]
+    head: list[str] = []
+    offset = 0
+    for part in parts[:5]:
+        head.append(_segment_regex(part, offset, literal_marks) + ":")
+        offset += len(part) + 1
+    tail = glob_to_regex(parts[5], literal_marks=frozenset(m - offset for m in literal_marks if m >= offset))
+    return re.compile("".join(head) + tail, re.DOTALL).fullmatch  # type: ignore[return-value]
 
 
-def _segment_regex(segment: str) -> str:
-    return "".join("[^:]*" if c == "*" else "[^:]" if c == "?" else re.escape(c) for c in segment)
+def _segment_regex(segment: str, offset: int = 0, literal_marks: frozenset[int] = frozenset()) -> str:
+    return "".join(
+        re.escape(c) if offset + i in literal_marks else "[^:]*" if c == "*" else "[^:]" if c == "?" else re.escape(c)
+        for i, c in enumerate(segment)
+    )
