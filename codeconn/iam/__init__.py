@@ -14,8 +14,16 @@
     decision.matched    # the statements that decided
 """
 
-from codeconn.iam.compiled import Grant, MatchedStatement
-from codeconn.iam.document import Condition, Effect, Policy, PolicyKind, Principals, Statement
+from codeconn.iam.compiled import Grant
+from codeconn.iam.decision import MatchedStatement
+from codeconn.iam.document import (
+    Condition,
+    Effect,
+    Policy,
+    PolicyKind,
+    Principals,
+    Statement,
+)
 from codeconn.iam.errors import IamError, PolicySyntaxError, Problem, RequestError
 from codeconn.iam.evaluate import (
     ALLOWED,
@@ -27,7 +35,13 @@ from codeconn.iam.evaluate import (
     evaluate,
 )
 from codeconn.iam.parse import parse_policy
-from codeconn.iam.request import Principal, PrincipalType, Request, make_request, parse_principal
+from codeconn.iam.request import (
+    Principal,
+    PrincipalType,
+    Request,
+    make_request,
+    parse_principal,
+)
 
 __all__ = [
     "ALLOWED",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from enum import Enum
 
 from codeconn.iam.conditions import Predicate, compile_condition
-from codeconn.iam.document import Effect, Policy, PolicyKind, Principals, Statement
+from codeconn.iam.decision import ALLOWED, EXPLICIT_DENY, Decision, MatchedStatement
+from codeconn.iam.document import Effect, Policy, Principals, Statement
 from codeconn.iam.request import Principal, PrincipalType, Request
 from codeconn.iam.variables import parse_template
 from codeconn.iam.wildcards import compile_arn, compile_glob, has_wildcard
@@ -34,51 +35,29 @@ class Grant(Enum):
     ACCOUNT = "account"
 
 
-@dataclass(frozen=True, slots=True)
-class MatchedStatement:
-    """A statement that decided, as AWS's simulator reports MatchedStatements."""
-
-    policy: str
-    sid: str | None
-    effect: str
-    kind: PolicyKind
-    index: int
-
-    def to_json(self) -> dict[str, object]:
-        return {"policy": self.policy, "sid": self.sid, "effect": self.effect, "kind": self.kind.name.lower()}
-
-
 PrincipalTest = Callable[[Principal], Grant | None]
 RequestTest = Callable[[Request], bool]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CompiledStatement:
+    """One statement as tests; compared by identity, so a tuple of them is a cheap dict key."""
+
     ordinal: int  # position across the whole policy list, to report in document order
     deny: bool
     matched: MatchedStatement
-    resource: RequestTest | None  # None: matches every resource
     principal: PrincipalTest | None  # None: no Principal element (identity-based kinds)
-    conditions: tuple[Predicate, ...]
-
-    def applies(self, request: Request) -> bool:
-        """Resource and Condition match (Action was settled by the index; Principal separately)."""
-        if self.resource is not None and not self.resource(request):
-            return False
-        ctx = request.context
-        for condition in self.conditions:
-            if not condition(ctx):
-                return False
-        return True
+    applies: RequestTest  # Resource and Condition (Action is settled by the index; Principal apart)
+    alone: Decision  # the decision when this statement is the only one that decides
 
 
-# -- resources -------------------------------------------------------------------------
+# -- resources and conditions, composed into one test ------------------------------------
 
-def _resource_matcher(pattern: str, variables: bool = True) -> RequestTest:
+def _resource_matcher(pattern: str, variables: bool) -> tuple[Callable[[str], bool] | None, RequestTest | None]:
+    """(test of the resource string, or None) when the pattern is literal; else (None, test of the request)."""
     template = parse_template(pattern) if variables else None
     if template is None:
-        match = compile_arn(pattern)
-        return lambda request: match(request.resource)
+        return compile_arn(pattern), None
 
     def with_variables(request: Request) -> bool:
         resolved = template.resolve(request.context)
@@ -87,19 +66,55 @@ def _resource_matcher(pattern: str, variables: bool = True) -> RequestTest:
         value, marks = resolved
         return compile_arn(value, literal_marks=marks)(request.resource)
 
-    return with_variables
+    return None, with_variables
 
 
-def _resource_test(stmt: Statement, variables: bool = True) -> RequestTest | None:
+def _resource_test(stmt: Statement, variables: bool) -> RequestTest | None:
+    """A test of the request's resource, or None when every resource matches."""
     patterns = stmt.resources if stmt.resources is not None else stmt.not_resources
     if patterns is None or (stmt.resources is not None and "*" in patterns):
         return None
-    tests = tuple(_resource_matcher(p, variables) for p in patterns)
+    pairs = [_resource_matcher(p, variables) for p in patterns]
+    if len(pairs) == 1 and stmt.not_resources is None:
+        static, dynamic = pairs[0]
+        if static is not None:
+            return lambda request: static(request.resource)
+        assert dynamic is not None
+        return dynamic
+    tests: tuple[RequestTest, ...] = tuple(
+        dynamic if dynamic is not None else (lambda request, m=static: m(request.resource))  # type: ignore[misc]
+        for static, dynamic in pairs)
     if stmt.not_resources is not None:
         return lambda request: not any(t(request) for t in tests)
-    if len(tests) == 1:
-        return tests[0]
     return lambda request: any(t(request) for t in tests)
+
+
+def _always(_request: Request) -> bool:
+    return True
+
+
+def _compose(resource: RequestTest | None, conditions: tuple[Predicate, ...]) -> RequestTest:
+    """Resource and conditions as one closure: the hot path makes one call per statement."""
+    if not conditions:
+        return resource or _always
+    if len(conditions) == 1:
+        (c1,) = conditions
+        if resource is None:
+            return lambda request: c1(request.context)
+        return lambda request: resource(request) and c1(request.context)
+    if len(conditions) == 2:
+        c1, c2 = conditions
+        if resource is None:
+            return lambda request: c1(request.context) and c2(request.context)
+        return lambda request: resource(request) and c1(request.context) and c2(request.context)
+
+    def test(request: Request) -> bool:
+        if resource is not None and not resource(request):
+            return False
+        ctx = request.context
+        return all(c(ctx) for c in conditions)
+
+    return test
 
 
 # -- principals ------------------------------------------------------------------------
@@ -163,13 +178,16 @@ def compile_statements(policies: Iterable[Policy], start: int = 0) -> list[tuple
         # (IAM User Guide, "IAM JSON policy elements: Version").
         variables = policy.version != "2008-10-17"
         for stmt in policy.statements:
+            deny = stmt.effect is Effect.DENY
+            matched = MatchedStatement(policy.name, stmt.sid, stmt.effect.value, policy.kind, stmt.index)
             out.append((stmt, CompiledStatement(
                 ordinal=ordinal,
-                deny=stmt.effect is Effect.DENY,
-                matched=MatchedStatement(policy.name, stmt.sid, stmt.effect.value, policy.kind, stmt.index),
-                resource=_resource_test(stmt, variables),
+                deny=deny,
+                matched=matched,
+                alone=Decision(EXPLICIT_DENY, (matched,), policy.kind) if deny else Decision(ALLOWED, (matched,)),
                 principal=_principal_test(stmt),
-                conditions=tuple(compile_condition(c, variables=variables) for c in stmt.conditions),
+                applies=_compose(_resource_test(stmt, variables),
+                                 tuple(compile_condition(c, variables=variables) for c in stmt.conditions)),
             )))
             ordinal += 1
     return out

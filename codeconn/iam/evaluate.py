@@ -25,42 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
-from codeconn.iam.compiled import ActionIndex, CompiledStatement, Grant, MatchedStatement
+from codeconn.iam.compiled import ActionIndex, CompiledStatement, Grant
+from codeconn.iam.decision import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    Decision,
+    MatchedStatement,
+)
 from codeconn.iam.document import Policy, PolicyKind
 from codeconn.iam.request import Principal, PrincipalType, Request
-
-DecisionName = Literal["allowed", "explicitDeny", "implicitDeny"]
-ALLOWED: DecisionName = "allowed"
-EXPLICIT_DENY: DecisionName = "explicitDeny"
-IMPLICIT_DENY: DecisionName = "implicitDeny"
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The answer: `decision`, the statements that decided, and who denied."""
-
-    decision: DecisionName
-    matched: tuple[MatchedStatement, ...] = ()
-    denied_by: PolicyKind | None = None
-
-    @property
-    def allowed(self) -> bool:
-        return self.decision == ALLOWED
-
-    def reason(self) -> str:
-        """AWS's phrase for why, as it ends an AccessDenied message."""
-        if self.decision == ALLOWED:
-            return "allowed"
-        kind = self.denied_by or PolicyKind.IDENTITY
-        if self.decision == EXPLICIT_DENY:
-            return f"with an explicit deny in {_article(kind)} {kind.value}"
-        return f"because no {kind.value} allows the action"
-
-
-def _article(kind: PolicyKind) -> str:
-    return "an" if kind.value[0] in "aeiou" else "a"
 
 
 @dataclass(frozen=True)
@@ -111,22 +86,30 @@ class Authorizer:
         self._simple = not (self._resource or self._boundary or self._session or self._scps or self._rcps)
 
     def evaluate(self, request: Request) -> Decision:
-        principal = request.principal
-        if self._simple and principal.type in _IDENTITY_CALLERS and not request.cross_account:
+        if self._simple and not request.cross_account and request.principal.type in _IDENTITY_CALLERS:
             return self._identity_only(request)
         return self._full(request)
 
-    # The common case (identity-based policies only) kept apart so it stays short.
+    # The common case (identity-based policies only) kept apart so it stays short:
+    # one call per candidate statement, and no allocation when one statement decides.
     def _identity_only(self, request: Request) -> Decision:
         denies, allows = self._identity.candidates(request.action_key)
-        if denies:
-            hit = tuple(s.matched for s in denies if s.applies(request))
-            if hit:
-                return Decision(EXPLICIT_DENY, hit, PolicyKind.IDENTITY)
-        hit = tuple(s.matched for s in allows if s.applies(request))
-        if hit:
-            return Decision(ALLOWED, hit)
-        return Decision(IMPLICIT_DENY, (), PolicyKind.IDENTITY)
+        for group in (denies, allows) if denies else (allows,):
+            first: CompiledStatement | None = None
+            more: list[MatchedStatement] | None = None
+            for s in group:
+                if s.applies(request):
+                    if first is None:
+                        first = s
+                    elif more is None:
+                        more = [first.matched, s.matched]
+                    else:
+                        more.append(s.matched)
+            if first is not None:
+                if more is None:
+                    return first.alone
+                return Decision(first.alone.decision, tuple(more), first.alone.denied_by)
+        return _NO_IDENTITY_ALLOW
 
     def _full(self, request: Request) -> Decision:
         principal = request.principal
@@ -140,8 +123,10 @@ class Authorizer:
             levels.append((PolicyKind.RESOURCE, self._resource))
         if uses_identity and self._boundary is not None:
             levels.append((PolicyKind.BOUNDARY, self._boundary))
-        if uses_identity and self._session is not None:
-            levels.append((PolicyKind.SESSION, self._session))
+        # Session policies exist only for sessions (assumed roles, federated users), not IAM users.
+        session = self._session if principal.type in _SESSION_CALLERS else None
+        if session is not None:
+            levels.append((PolicyKind.SESSION, session))
         scps = () if is_service or principal.service_linked else self._scps
         rcps = () if principal.service_linked else self._rcps
         levels.extend((PolicyKind.SCP, level) for level in scps)
@@ -196,11 +181,13 @@ class Authorizer:
             return Decision(IMPLICIT_DENY, (), PolicyKind.IDENTITY)
         if self._boundary is not None and not _allows(self._boundary, request, principal):
             return Decision(IMPLICIT_DENY, (), PolicyKind.BOUNDARY)
-        if self._session is not None and not _allows(self._session, request, principal):
+        if session is not None and not _allows(session, request, principal):
             return Decision(IMPLICIT_DENY, (), PolicyKind.SESSION)
         return Decision(ALLOWED, tuple(identity_hits) + tuple(resource_hits))
 
 
+_NO_IDENTITY_ALLOW = Decision(IMPLICIT_DENY, (), PolicyKind.IDENTITY)
+_SESSION_CALLERS = frozenset({PrincipalType.ROLE_SESSION, PrincipalType.FEDERATED_USER})
 _IDENTITY_CALLERS = frozenset({PrincipalType.USER, PrincipalType.ROLE_SESSION, PrincipalType.FEDERATED_USER})
 _STRENGTH = {None: 0, Grant.ACCOUNT: 1, Grant.ROLE: 2, Grant.DIRECT: 3}
 

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeconn.iam.conditions import OPERATORS, split_operator
-from codeconn.iam.document import Condition, Effect, Policy, PolicyKind, Principals, Statement
+from codeconn.iam.document import (
+    Condition,
+    Effect,
+    Policy,
+    PolicyKind,
+    Principals,
+    Statement,
+)
 from codeconn.iam.errors import PolicySyntaxError, Problem
 from codeconn.iam.variables import parse_template
 

@@ -125,11 +125,7 @@ class Request:
     resource: str
     resource_account: str | None
     context: Mapping[str, tuple[str, ...]]
-
-    @property
-    def cross_account(self) -> bool:
-        p = self.principal.account
-        return p is not None and self.resource_account is not None and p != self.resource_account
+    cross_account: bool  # the caller's account and the resource's are both known and differ
 
 
 def context_value(value: Any, key: str) -> tuple[str, ...]:
@@ -177,8 +173,10 @@ def make_request(*, principal: str | Principal, action: str, resource: str = "*"
         ctx[key.lower()] = values
     for key, value in _derived_keys(principal, resource_account):
         ctx.setdefault(key, (value,))
+    cross_account = (principal.account is not None and resource_account is not None
+                     and principal.account != resource_account)
     return Request(principal=principal, action=action, action_key=action.lower(), service=service.lower(),
-                   resource=resource, resource_account=resource_account, context=ctx)
+                   resource=resource, resource_account=resource_account, context=ctx, cross_account=cross_account)
 
 
 def _derived_keys(principal: Principal, resource_account: str | None) -> list[tuple[str, str]]:

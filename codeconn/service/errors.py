@@ -96,9 +96,7 @@ class AccessDenied(ServiceError):
     code = "AccessDeniedException"
 
     def __init__(self, *, principal_arn: str, action: str, resource: str, decision: Decision) -> None:
-        reason = decision.reason()
-        if reason.endswith("allows the action"):
-            reason = reason[: -len("the action")] + f"the {action} action"
+        reason = decision.reason(action)
         super().__init__(
             f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}")
         self.principal_arn = principal_arn

@@ -154,3 +154,9 @@ def test_the_short_path_and_the_full_path_agree(make_policy):
     for action in (USE, "codestar-connections:DeleteConnection", "s3:GetObject"):
         request = make_request(principal=USER, action=action, resource=CONNECTION)
         assert short.evaluate(request) == full.evaluate(request)
+
+
+def test_reason_names_the_action_as_aws_does():
+    denied = Decision(IMPLICIT_DENY, (), PolicyKind.IDENTITY)
+    assert denied.reason("codestar-connections:CreateConnection") == (
+        "because no identity-based policy allows the codestar-connections:CreateConnection action")
