@@ -10,8 +10,13 @@ fi
 stamp="$venv/.codeconn-installed"
 want=$(sha256sum "$root/pyproject.toml" | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    "$venv/bin/python" -m pip install --quiet --upgrade pip
-    "$venv/bin/python" -m pip install --quiet -e "$root[test,bench]"
+    echo "installing codeconn and its dependencies into $venv ..." >&2
+    if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+           "$venv/bin/python" -m pip install -e "$root[test,bench]"; } >"$venv/install.log" 2>&1; then
+        tail -n 40 "$venv/install.log" >&2
+        echo "pip install failed; the whole log is $venv/install.log" >&2
+        exit 1
+    fi
     echo "$want" > "$stamp"
 fi
 # shellcheck disable=SC1091

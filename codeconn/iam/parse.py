@@ -37,8 +37,13 @@ _SID = re.compile(r"^[A-Za-z0-9 _.\-]*$")
 
 
 def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
-                 kind: PolicyKind = PolicyKind.IDENTITY) -> Policy:
-    """Parse a policy (JSON text or decoded object) of the given kind, or raise PolicySyntaxError."""
+                 kind: PolicyKind = PolicyKind.IDENTITY, ignore_unknown_fields: bool = False) -> Policy:
+    """Parse a policy (JSON text or decoded object) of the given kind, or raise PolicySyntaxError.
+
+    `ignore_unknown_fields` skips fields the policy language does not name (at the policy
+    and statement level) instead of reporting them: policy test files carry comments
+    such as `note` anywhere (specs/policy-test-format.md).
+    """
     problems: list[Problem] = []
     if isinstance(document, str):
         try:
@@ -48,7 +53,7 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
     if not isinstance(document, Mapping):
         raise PolicySyntaxError([Problem("", "a policy must be a JSON object")], name)
     for field in document:
-        if field not in _POLICY_FIELDS:
+        if field not in _POLICY_FIELDS and not ignore_unknown_fields:
             problems.append(Problem(str(field), "unknown field"))
     version = document.get("Version", "2008-10-17")
     if version not in VERSIONS:
@@ -61,13 +66,13 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
     if raw is None:
         problems.append(Problem("Statement", "missing required field"))
     elif isinstance(raw, Mapping):
-        stmt = _parse_statement(raw, 0, "Statement", kind, problems)
+        stmt = _parse_statement(raw, 0, "Statement", kind, problems, ignore_unknown_fields)
         statements = [stmt] if stmt else []
     elif isinstance(raw, list):
         if not raw:
             problems.append(Problem("Statement", "must contain at least one statement"))
         for i, item in enumerate(raw):
-            stmt = _parse_statement(item, i, f"Statement[{i}]", kind, problems)
+            stmt = _parse_statement(item, i, f"Statement[{i}]", kind, problems, ignore_unknown_fields)
             if stmt:
                 statements.append(stmt)
     else:
@@ -84,13 +89,13 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
 
 
 def _parse_statement(raw: Any, index: int, path: str, kind: PolicyKind,
-                     problems: list[Problem]) -> Statement | None:
+                     problems: list[Problem], ignore_unknown_fields: bool = False) -> Statement | None:
     if not isinstance(raw, Mapping):
         problems.append(Problem(path, "a statement must be a JSON object"))
         return None
     before = len(problems)
     for field in raw:
-        if field not in _STATEMENT_FIELDS:
+        if field not in _STATEMENT_FIELDS and not ignore_unknown_fields:
             problems.append(Problem(f"{path}.{field}", "unknown field"))
     sid = raw.get("Sid")
     if sid is not None and (not isinstance(sid, str) or not _SID.match(sid)):

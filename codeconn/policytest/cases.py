@@ -298,7 +298,7 @@ class _Reader:
     def parse(self, document: Any, name: str, kind: PolicyKind, where: str) -> Policy | None:
         """Parse once; a malformed policy is reported (once) with the JSON path of each fault."""
         try:
-            return parse_policy(document, name=name, kind=kind)
+            return parse_policy(document, name=name, kind=kind, ignore_unknown_fields=True)
         except PolicySyntaxError as exc:
             for problem in exc.problems:
                 self.fault(f"{where}.{problem.path}" if problem.path else where, problem.message)

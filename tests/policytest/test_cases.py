@@ -51,6 +51,13 @@ def test_unknown_fields_are_ignored_at_every_level_of_the_file() -> None:
     assert decide(data) == ["allowed"]
 
 
+def test_unknown_fields_inside_policy_documents_are_ignored_too() -> None:
+    data = one_case()
+    data["policies"]["allow-use"] = {**ALLOW_USE, "note": "why this policy exists",
+                                     "Statement": [{**ALLOW_USE["Statement"][0], "description": "the grant"}]}
+    assert decide(data) == ["allowed"]
+
+
 # -- a string policy is a name in "policies" ------------------------------------------------
 
 @pytest.mark.parametrize("field, value, where", [
