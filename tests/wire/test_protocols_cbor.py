@@ -9,7 +9,7 @@ import botocore.model
 import cbor2
 import pytest
 from botocore.exceptions import ClientError
-from test_model import (
+from botocore_peer import (
     BLOB,
     MOMENT,
     REQUEST_ID,

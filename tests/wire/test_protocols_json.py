@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from test_model import (
+from botocore_peer import (
     MOMENT,
     REQUEST_ID,
     ServiceFault,

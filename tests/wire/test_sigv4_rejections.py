@@ -36,7 +36,13 @@ from codeconn.wire.errors import (
     AuthFailure,
     Family,
 )
-from codeconn.wire.sigv4 import Credentials, CredentialsLookup, HttpRequest, authenticate, parse_authorization
+from codeconn.wire.sigv4 import (
+    Credentials,
+    CredentialsLookup,
+    HttpRequest,
+    authenticate,
+    parse_authorization,
+)
 
 MISMATCH = ("The request signature we calculated does not match the signature you provided. Check your AWS "
             "Secret Access Key and signing method. Consult the service documentation for details.")

@@ -9,7 +9,15 @@ from types import ModuleType
 import pytest
 
 from codeconn.wire import errors, sigv4, sigv4_canonical
-from codeconn.wire.errors import AUTH_ERRORS, FAMILIES, AuthError, AuthFailure, Family, WireError, error_for
+from codeconn.wire.errors import (
+    AUTH_ERRORS,
+    FAMILIES,
+    AuthError,
+    AuthFailure,
+    Family,
+    WireError,
+    error_for,
+)
 
 F = AuthFailure
 TABLE = [
