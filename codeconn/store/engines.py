@@ -17,6 +17,8 @@ transaction cannot block an account forever.
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +85,7 @@ def _sqlite(url: URL) -> EngineChoice:
         try:
             cursor.execute("PRAGMA foreign_keys = ON")
             if not memory:
-                cursor.execute("PRAGMA journal_mode = WAL")
+                _enable_wal(cursor)
                 cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -93,6 +95,28 @@ def _sqlite(url: URL) -> EngineChoice:
         conn.exec_driver_sql(conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "BEGIN"))
 
     return EngineChoice(engine, shared_connection=memory)
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the database to WAL (a lasting property of the file) unless it already is.
+
+    Changing the journal mode needs a moment with no other connection inside a
+    transaction, and SQLite answers "database is locked" at once instead of
+    waiting for its busy timeout; so several processes opening a new database
+    together retry here, for at most the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
 
 
 def _postgresql(url: URL) -> Engine:
