@@ -1,9 +1,87 @@
-"""`codeconn serve`."""
+"""`codeconn serve`: the AWS endpoint (CodeStar Connections, CodeConnections, IAM, STS) on one port.
+
+The default account's root has the well-known key `test` / `test`, so that the AWS
+CLI and boto3 work with no setup; while it is enabled the server only listens on
+a loopback address. To listen elsewhere, disable it and, if a root key is still
+wanted, give one through the environment (never on the command line, where `ps`
+would show the secret):
+
+    CODECONN_ROOT_ACCESS_KEY_ID=AKIA... CODECONN_ROOT_SECRET_ACCESS_KEY=... \\
+        codeconn serve --host 0.0.0.0 --disable-default-credentials
+"""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from codeconn.cli.exit_codes import ExitCode
+from codeconn.server.config import (
+    DEFAULT_ACCOUNT_ID,
+    DEFAULT_DATA_DIR,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_REGION,
+    WELL_KNOWN_CREDENTIALS,
+    ServeConfig,
+)
+from codeconn.server.errors import ServerError
+from codeconn.service.call import IamMode
+
+ROOT_KEY_ENV = "CODECONN_ROOT_ACCESS_KEY_ID"
+ROOT_SECRET_ENV = "CODECONN_ROOT_SECRET_ACCESS_KEY"
 
 
 def register(app: typer.Typer) -> None:
-    """Add the command to the top-level app (placeholder until implemented)."""
+    """Add `serve` to the top-level app."""
+    app.command("serve", help="Serve the AWS endpoint (CodeStar Connections, CodeConnections, IAM, STS) on one port.",
+                epilog=__doc__.split("\n\n", 1)[1])(serve)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback only while the default key is enabled).")]
+    = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port, printed at start).")] = DEFAULT_PORT,
+    data_dir: Annotated[Path, typer.Option(help="Directory for the database, the secret key and the audit log.")]
+    = DEFAULT_DATA_DIR,
+    database_url: Annotated[str | None, typer.Option(
+        help="sqlite:///path or postgresql://user@host/db (several replicas share one). "
+             "Default: a SQLite file in the data directory.", show_default=False)] = None,
+    iam: Annotated[IamMode, typer.Option(
+        help="enforce: a denial is AccessDenied; audit: allow, but log would-be denials; off: no checks.")]
+    = IamMode.ENFORCE,
+    account_id: Annotated[str, typer.Option(help="The default account (its root owns the default key).")]
+    = DEFAULT_ACCOUNT_ID,
+    region: Annotated[str, typer.Option(help="The region this endpoint serves.")] = DEFAULT_REGION,
+    org_policies: Annotated[Path | None, typer.Option(
+        help="Directory of the organization's SCPs and RCPs.", show_default=False)] = None,
+    disable_default_credentials: Annotated[bool, typer.Option(
+        "--disable-default-credentials",
+        help=f"Turn off the well-known root key {WELL_KNOWN_CREDENTIALS[0]}/{WELL_KNOWN_CREDENTIALS[1]}; "
+             f"{ROOT_KEY_ENV} and {ROOT_SECRET_ENV} may give another.")] = False,
+) -> None:
+    key, secret = os.environ.get(ROOT_KEY_ENV, ""), os.environ.get(ROOT_SECRET_ENV, "")
+    if bool(key) != bool(secret):
+        typer.echo(f"codeconn serve: set both {ROOT_KEY_ENV} and {ROOT_SECRET_ENV}, or neither", err=True)
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    root = (key, secret) if key else (None if disable_default_credentials else WELL_KNOWN_CREDENTIALS)
+    config = ServeConfig(host=host, port=port, data_dir=data_dir, database_url=database_url, iam=iam,
+                         account_id=account_id, region=region, org_policies=org_policies, root_credentials=root)
+    problems = config.problems()
+    if problems:
+        for problem in problems:
+            typer.echo(f"codeconn serve: {problem}", err=True)
+        raise typer.Exit(ExitCode.BAD_INPUT)
+    # Imported here: only a starting server needs the service layer and the concrete parts.
+    from codeconn.server.components import build_components
+    from codeconn.server.runner import run
+
+    try:
+        run(config, build_components)
+    except ServerError as error:
+        typer.echo(f"codeconn serve: {error}", err=True)
+        raise typer.Exit(ExitCode.FAILED) from None
+

@@ -23,7 +23,19 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +51,12 @@ from codeconn.store.base import (
     StoreError,
 )
 from codeconn.store.engines import create_store_engine, parse_url
-from codeconn.store.migrations import MIGRATIONS, SQLITE_BEGIN_OPTION, Migration, migrate
+from codeconn.store.migrations import (
+    MIGRATIONS,
+    SQLITE_BEGIN_OPTION,
+    Migration,
+    migrate,
+)
 from codeconn.store.schema import accounts, records
 from codeconn.store.schema import tags as tag_rows
 

@@ -1,0 +1,244 @@
+"""The audit log: every call the edge answers, as one JSON line, and the means to read it back.
+
+A line records who called (principal, key, address), what (service, operation,
+the IAM action and its resource, the request parameters with secrets removed),
+every authorization decided during the call (a CreateRepositoryLink that also
+checks PassConnection lists both, with the statements that decided) and how it
+ended (HTTP status, error code). Calls that never reached a decision (a bad
+signature, an unknown key) are written too, with no principal. Keys are
+camelCase, as CloudTrail spells its own.
+
+Writers share one file descriptor opened O_APPEND and write each line with one
+`write(2)` under a lock, so lines from the server's worker threads never
+interleave (and neither do lines from processes appending to the same file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, Self
+
+DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
+
+
+@dataclass(frozen=True)
+class AuditDecision:
+    """One authorization decided during a call; `enforced` is False when --iam audit let a denial through."""
+
+    action: str
+    resource: str
+    decision: str
+    enforced: bool = True
+    matched_statements: tuple[Mapping[str, Any], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"action": self.action, "resource": self.resource, "decision": self.decision,
+                "enforced": self.enforced, "matchedStatements": [dict(m) for m in self.matched_statements]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuditDecision:
+        return cls(str(data.get("action", "")), str(data.get("resource", "")), str(data.get("decision", "")),
+                   bool(data.get("enforced", True)), tuple(data.get("matchedStatements") or ()))
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """One call as the audit log keeps it."""
+
+    time: str
+    request_id: str
+    status: int
+    service: str | None = None
+    operation: str | None = None
+    action: str | None = None
+    resource: str | None = None
+    principal: str | None = None
+    account_id: str | None = None
+    access_key_id: str | None = None
+    region: str | None = None
+    source_ip: str | None = None
+    user_agent: str | None = None
+    request_parameters: Mapping[str, Any] | None = None
+    decisions: tuple[AuditDecision, ...] = ()
+    error_code: str | None = None
+
+    @property
+    def decision(self) -> str | None:
+        """The call's outcome in IAM's words: any explicit deny, else any implicit deny, else allowed.
+
+        None when no decision was reached (the call failed before authorization).
+        """
+        found = {d.decision for d in self.decisions}
+        return next((name for name in ("explicitDeny", "implicitDeny", "allowed") if name in found), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "time": self.time, "requestId": self.request_id, "service": self.service, "operation": self.operation,
+            "action": self.action, "resource": self.resource, "principal": self.principal,
+            "accountId": self.account_id, "accessKeyId": self.access_key_id, "region": self.region,
+            "sourceIp": self.source_ip, "userAgent": self.user_agent,
+            "requestParameters": self.request_parameters, "decision": self.decision,
+            "decisions": [d.to_json() for d in self.decisions], "errorCode": self.error_code,
+            "status": self.status,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AuditRecord:
+        """Read a line back; missing keys (an older line) become None."""
+        return cls(
+            time=str(data.get("time", "")), request_id=str(data.get("requestId", "")),
+            status=int(data.get("status") or 0), service=data.get("service"), operation=data.get("operation"),
+            action=data.get("action"), resource=data.get("resource"), principal=data.get("principal"),
+            account_id=data.get("accountId"), access_key_id=data.get("accessKeyId"), region=data.get("region"),
+            source_ip=data.get("sourceIp"), user_agent=data.get("userAgent"),
+            request_parameters=data.get("requestParameters"),
+            decisions=tuple(AuditDecision.from_json(d) for d in data.get("decisions") or ()),
+            error_code=data.get("errorCode"),
+        )
+
+    def to_line(self) -> str:
+        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+
+
+class AuditSink(Protocol):
+    """Where the edge sends one record per call."""
+
+    def write(self, record: AuditRecord) -> None: ...
+
+
+class AuditLog:
+    """Appends records to a JSON-lines file (created 0600, parents created), one write per line."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def write(self, record: AuditRecord) -> None:
+        data = record.to_line().encode("utf-8")
+        with self._lock:
+            if self._fd is None:
+                raise ValueError(f"the audit log {self.path} is closed")
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+@dataclass
+class MemoryAudit:
+    """The in-memory twin of `AuditLog`, for tests."""
+
+    records: list[AuditRecord] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def write(self, record: AuditRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditReading:
+    """The records of a log, and how many lines could not be read (a line cut short by a crash)."""
+
+    records: tuple[AuditRecord, ...]
+    unreadable: int = 0
+
+
+def read_audit(path: Path | str) -> AuditReading:
+    """Every record in the log at `path`, in order; FileNotFoundError when there is none."""
+    records, unreadable = [], 0
+    with open(path, encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                records.append(AuditRecord.from_json(data))
+            except (ValueError, TypeError, AttributeError):
+                unreadable += 1
+    return AuditReading(tuple(records), unreadable)
+
+
+def _wildcard(pattern: str, *, ignore_case: bool) -> re.Pattern[str]:
+    """IAM-style wildcards: `*` any run of characters, `?` one character."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which records `codeconn audit` shows; every filter given must hold.
+
+    `principal` and `action` take IAM wildcards (actions ignore case, as IAM does).
+    `decision` alone is the call's overall decision. With `action`, a record fits
+    when its own action, or one of its decided actions, fits `action` and has that
+    decision: `--action '*:PassConnection' --decision explicitDeny` finds the calls
+    whose PassConnection was denied, whatever else they decided.
+    """
+
+    principal: str | None = None
+    action: str | None = None
+    decision: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.decision is not None and self.decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {', '.join(DECISIONS)}, not {self.decision!r}")
+
+    def matches(self, record: AuditRecord) -> bool:
+        if self.principal is not None:
+            pattern = _wildcard(self.principal, ignore_case=False)
+            if record.principal is None or not pattern.fullmatch(record.principal):
+                return False
+        if self.action is None and self.decision is None:
+            return True
+        action = _wildcard(self.action, ignore_case=True) if self.action is not None else None
+        rows = [(record.action, record.decision)]
+        if action is not None:
+            rows.extend((d.action, d.decision) for d in record.decisions)
+        return any((action is None or (name is not None and action.fullmatch(name)))
+                   and (self.decision is None or decided == self.decision) for name, decided in rows)
+
+    def select(self, records: Iterable[AuditRecord]) -> Iterator[AuditRecord]:
+        return (record for record in records if self.matches(record))
+
+
+def tail(records: Sequence[AuditRecord], count: int | None) -> Sequence[AuditRecord]:
+    """The last `count` records (all of them for None)."""
+    return records if count is None else records[max(0, len(records) - count):]
+
+
+__all__ = [
+    "DECISIONS",
+    "AuditDecision",
+    "AuditFilter",
+    "AuditLog",
+    "AuditReading",
+    "AuditRecord",
+    "AuditSink",
+    "MemoryAudit",
+    "read_audit",
+    "tail",
+]

@@ -1,0 +1,36 @@
+"""The concrete parts a running server is made of, chosen here and nowhere else.
+
+`build_components(config)` opens the store (SQLite in the data directory, or the
+`--database-url`), the secret box (its key in the data directory), the caller
+directory over the store (with the default account's root key), the policy
+authorizer (with the `--iam` mode and the organization's policies) and the
+registry of every operation. The app factory only receives them, so tests pass
+in-memory twins instead. `codeconn serve` imports this module only when it
+starts a server, so the rest of the command never loads the service layer.
+"""
+
+from __future__ import annotations
+
+from codeconn.auth import PolicyAuthorizer, StoreDirectory, load_org_policies
+from codeconn.server.config import ServeConfig
+from codeconn.server.runner import Components
+from codeconn.service.operations import build_registry
+from codeconn.store import SecretBox, open_store
+
+
+def build_components(config: ServeConfig) -> Components:
+    """The real parts for `config`; the data directory must exist."""
+    org = load_org_policies(config.org_policies) if config.org_policies is not None else None
+    store = open_store(config.database_url, data_dir=config.data_dir)
+    try:
+        secrets = SecretBox.for_data_dir(config.data_dir)
+        directory = StoreDirectory(store, secrets, root_credentials=config.root_credentials,
+                                   default_account=config.account_id)
+        authorizer = PolicyAuthorizer(mode=config.iam, org=org)
+        return Components(store, secrets, directory, authorizer, build_registry())
+    except BaseException:
+        store.close()
+        raise
+
+
+__all__ = ["build_components"]

@@ -1,0 +1,232 @@
+"""One AWS API request, from bytes to bytes: protocol, signature, caller, handler, audit.
+
+    detect the protocol from the headers
+    route and decode (X-Amz-Target, the RPC v2 path, or Action/Version)
+    verify SigV4 for the family and service routed to (scope service, region, clock)
+    find the caller for the verified key
+    validate the parameters against the operation's input shape
+    run the handler with a `Call`; serialize its output
+    write one audit line, whatever happened
+
+Routing and decoding come before the signature check because the Query
+protocol's `Action` lives in the body and the signature's scope must be checked
+against the service routed to; a routing or decoding error is still only
+reported once the request is authenticated, as AWS reports it. Every exception
+becomes the protocol's error shape in `_fail`, through `errors.answer_for`.
+
+`Edge.handle` is synchronous and thread-safe: the app runs it in a worker thread,
+because the service layer and the store block.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.model import OperationModel, ServiceModel
+
+from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
+from codeconn.server.config import ServeConfig
+from codeconn.server.errors import OperationNotImplemented, answer_for, is_expected
+from codeconn.server.scrub import scrub
+from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
+from codeconn.service.registry import Registry
+from codeconn.store import SecretBox, Store
+from codeconn.wire.errors import WireError
+from codeconn.wire.model import Catalog, Response, default_catalog
+from codeconn.wire.protocols import Codec, detect
+from codeconn.wire.sigv4 import (
+    HttpRequest,
+    SignedRequest,
+    authenticate,
+    parse_authorization,
+)
+from codeconn.wire.validate import validate
+
+Clock = Callable[[], datetime]
+
+_log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The server's clock: aware UTC, read once per request."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A request as it reached the server, with what the HTTP layer knows about the peer."""
+
+    request: HttpRequest
+    source_ip: str = "127.0.0.1"
+    secure: bool = False
+
+
+@dataclass
+class _Trace:
+    """What is known about a request so far; the audit line is written from it."""
+
+    request_id: str
+    now: datetime
+    operation: OperationModel | None = None
+    params: dict[str, Any] | None = None
+    access_key_id: str | None = None
+    region: str | None = None
+    caller: Caller | None = None
+    call: Call | None = None
+    error_code: str | None = None
+
+    @property
+    def service(self) -> ServiceModel | None:
+        return self.operation.service_model if self.operation is not None else None
+
+
+class Edge:
+    """Answers AWS API requests with the given directory, authorizer, handlers, store and audit sink."""
+
+    def __init__(self, config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
+                 authorizer: Authorize, registry: Registry, audit: AuditSink, clock: Clock = utc_now,
+                 catalog: Catalog | None = None) -> None:
+        self._config = config
+        self._store = store
+        self._secrets = secrets
+        self._directory = directory
+        self._authorizer = authorizer
+        self._registry = registry
+        self._audit = audit
+        self._clock = clock
+        self._catalog = catalog or default_catalog()
+
+    def handle(self, incoming: Incoming) -> Response:
+        """The response to `incoming`; never raises for anything the request or a handler does."""
+        request = incoming.request
+        trace = _Trace(request_id=str(uuid.uuid4()), now=self._clock())
+        headers = _first_values(request.headers)
+        codec = detect(headers)
+        try:
+            response = self._answer(incoming, codec, headers, trace)
+        except Exception as error:  # noqa: BLE001 - every failure is answered, in the protocol's shape
+            response = self._fail(error, codec, trace)
+        self._write_audit(incoming, codec, trace, response[0])
+        return response
+
+    # --- the steps ----------------------------------------------------------------------
+
+    def _answer(self, incoming: Incoming, codec: Codec, headers: Mapping[str, str], trace: _Trace) -> Response:
+        request = incoming.request
+        unroutable = self._route(codec, request, headers, trace)
+        service = trace.service
+        verified = authenticate(request, self._directory.credentials, trace.now, family=codec.FAMILY,
+                                service=service.signing_name if service is not None else None,
+                                regions=self._regions(service))
+        trace.access_key_id, trace.region = verified.access_key_id, verified.region
+        if unroutable is not None:
+            raise unroutable
+        assert trace.operation is not None and service is not None and trace.params is not None
+        trace.caller = self._directory.caller(verified.credentials)
+        validate(trace.operation.input_shape, trace.params, codec.FAMILY)
+        handler = self._registry.get(service.service_name, trace.operation.name)
+        if handler is None:
+            raise OperationNotImplemented(
+                f"codeconn does not implement {service.service_name}:{trace.operation.name}.")
+        trace.call = Call(
+            service=service.service_name, operation=trace.operation.name, region=verified.region,
+            caller=trace.caller, now=trace.now, request_id=trace.request_id, store=self._store,
+            secrets=self._secrets, authorizer=self._authorizer, source_ip=incoming.source_ip,
+            secure_transport=incoming.secure, user_agent=request.header("user-agent") or "",
+        )
+        output = handler(trace.call, trace.params)
+        return codec.serialize_response(trace.operation, output, trace.request_id)
+
+    def _route(self, codec: Codec, request: HttpRequest, headers: Mapping[str, str],
+               trace: _Trace) -> WireError | None:
+        """Find and decode the operation into `trace`; the routing error is returned, to raise after auth."""
+        path = f"{request.path}?{request.query_string}" if request.query_string else request.path
+        try:
+            trace.operation, trace.params = codec.parse_request(request.method, path, headers, request.body,
+                                                                self._catalog)
+        except WireError as error:
+            return error
+        return None
+
+    def _regions(self, service: ServiceModel | None) -> tuple[str, ...] | None:
+        """The regions a request may be signed for: this endpoint's, unless the service is global."""
+        if service is None or service.metadata.get("globalEndpoint"):
+            return None
+        return (self._config.region,)
+
+    def _fail(self, error: Exception, codec: Codec, trace: _Trace) -> Response:
+        """The one place an exception becomes a response, in the protocol's error shape."""
+        service = trace.service
+        answer = answer_for(error, codec.FAMILY, service)
+        if not is_expected(error):
+            where = f"{service.service_name}:{trace.operation.name}" if service and trace.operation else "routing"
+            # The stack, not the message: an unexpected error's text may carry anything, a token included.
+            _log.error("request %s: unexpected %s in %s\n%s", trace.request_id, type(error).__name__, where,
+                       "".join(traceback.format_tb(error.__traceback__)))
+        trace.error_code = answer.code
+        return codec.serialize_error(service, answer.code, answer.message, status=answer.status,
+                                     fields=answer.fields or None, request_id=trace.request_id)
+
+    # --- the audit line -----------------------------------------------------------------
+
+    def _write_audit(self, incoming: Incoming, codec: Codec, trace: _Trace, status: int) -> None:
+        try:
+            self._audit.write(self._record(incoming, codec, trace, status))
+        except Exception as error:  # noqa: BLE001 - the answer stands; a lost audit line is reported
+            _log.error("request %s: the audit line could not be written (%s)", trace.request_id,
+                       type(error).__name__)
+
+    def _record(self, incoming: Incoming, codec: Codec, trace: _Trace, status: int) -> AuditRecord:
+        claimed = _claimed(incoming.request, codec) if trace.access_key_id is None else None
+        service = trace.service
+        service_name = service.service_name if service is not None else claimed.service if claimed else None
+        operation = trace.operation.name if trace.operation is not None else None
+        caller = trace.caller
+        decisions = tuple(
+            AuditDecision(d.action, d.resource, d.decision.decision, d.enforced,
+                          tuple(m.to_json() for m in d.decision.matched))
+            for d in (trace.call.decisions if trace.call is not None else ()))
+        params = None
+        if trace.params is not None and trace.operation is not None:
+            params = scrub(trace.operation.input_shape, trace.params)
+        return AuditRecord(
+            time=_timestamp(trace.now), request_id=trace.request_id, status=status,
+            service=service_name, operation=operation,
+            action=f"{service_name}:{operation}" if service_name and operation else None,
+            resource=decisions[0].resource if decisions else None,
+            principal=(caller.principal.session_arn or caller.principal.arn) if caller is not None else None,
+            account_id=caller.account_id if caller is not None else None,
+            access_key_id=trace.access_key_id or (claimed.access_key_id if claimed else None),
+            region=trace.region or (claimed.region if claimed else None),
+            source_ip=incoming.source_ip, user_agent=incoming.request.header("user-agent"),
+            request_parameters=params, decisions=decisions, error_code=trace.error_code,
+        )
+
+
+def _claimed(request: HttpRequest, codec: Codec) -> SignedRequest | None:
+    """Who the request says it is, unverified: for the audit line of a request that failed to authenticate."""
+    try:
+        return parse_authorization(request, family=codec.FAMILY)
+    except WireError:
+        return None
+
+
+def _first_values(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in headers:
+        out.setdefault(name, value)
+    return out
+
+
+def _timestamp(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+__all__ = ["Clock", "Edge", "Incoming", "utc_now"]

@@ -1,0 +1,45 @@
+"""ServeConfig's checks: the well-known key keeps the server on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig, is_loopback
+from codeconn.server.errors import ConfigError
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.1.2.3", True), ("localhost", True), ("LOCALHOST", True), ("::1", True),
+    ("[::1]", True), ("0.0.0.0", False), ("::", False), ("", False), ("192.168.1.10", False),
+    ("example.com", False), ("localhost.example.com", False),
+])
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
+
+
+def test_defaults_are_the_commands_defaults() -> None:
+    config = ServeConfig()
+    assert (config.host, config.port, config.data_dir, config.database_url, config.iam.value, config.account_id,
+            config.region) == ("127.0.0.1", 4599, Path(".codeconn"), None, "enforce", "000000000000", "us-east-1")
+    assert config.root_credentials == WELL_KNOWN_CREDENTIALS and config.problems() == []
+    assert config.audit_path == Path(".codeconn/audit.jsonl")
+
+
+def test_the_well_known_key_refuses_other_addresses() -> None:
+    with pytest.raises(ConfigError, match="refusing to listen on 0.0.0.0: the well-known root key test/test"):
+        ServeConfig(host="0.0.0.0").check()
+    ServeConfig(host="0.0.0.0", root_credentials=None).check()
+    ServeConfig(host="0.0.0.0", root_credentials=("AKIAOWNKEY", "own-secret")).check()
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    config = ServeConfig(port=70000, account_id="123", region="moon", org_policies=tmp_path / "none",
+                         root_credentials=("", "x"))
+    assert [problem.split(" ")[0] for problem in config.problems()] == [
+        "--port", "--account-id", "--region", "--org-policies", "the"]
+
+
+def test_the_secret_stays_out_of_repr() -> None:
+    assert "own-secret" not in repr(ServeConfig(root_credentials=("AKIAOWNKEY", "own-secret")))
