@@ -1,9 +1,65 @@
-"""CodeStar Connections / CodeConnections operations."""
+"""CodeStar Connections / CodeConnections: the 27 operations, served by both endpoints.
+
+One handler per operation answers both `codestar-connections` and
+`codeconnections`; it learns which endpoint was called from `call.service`,
+authorizes `<that prefix>:<Operation>` with that prefix's condition keys, and
+gives resources it creates ARNs with that prefix. Resources created through
+either endpoint are found through both.
+
+The modules, one resource each: `connections`, `hosts`, `repository_links`,
+`sync_configurations`, `sync_status`, `tags`; shared: `arns`, `resources`
+(look up, then authorize, then write), `lifecycle` (statuses), `pagination`,
+`quotas`, `sync_state` (how Git sync's state is kept), `errors`.
+"""
 
 from __future__ import annotations
 
-from codeconn.service.registry import Registry
+from codeconn.service.connections import (
+    connections,
+    hosts,
+    repository_links,
+    sync_configurations,
+    sync_status,
+    tags,
+)
+from codeconn.service.registry import CONNECTIONS_SERVICES, Handler, Registry
+
+OPERATIONS: dict[str, Handler] = {
+    "CreateConnection": connections.create_connection,
+    "DeleteConnection": connections.delete_connection,
+    "GetConnection": connections.get_connection,
+    "ListConnections": connections.list_connections,
+    "CreateHost": hosts.create_host,
+    "DeleteHost": hosts.delete_host,
+    "GetHost": hosts.get_host,
+    "ListHosts": hosts.list_hosts,
+    "UpdateHost": hosts.update_host,
+    "CreateRepositoryLink": repository_links.create_repository_link,
+    "DeleteRepositoryLink": repository_links.delete_repository_link,
+    "GetRepositoryLink": repository_links.get_repository_link,
+    "ListRepositoryLinks": repository_links.list_repository_links,
+    "UpdateRepositoryLink": repository_links.update_repository_link,
+    "CreateSyncConfiguration": sync_configurations.create_sync_configuration,
+    "DeleteSyncConfiguration": sync_configurations.delete_sync_configuration,
+    "GetSyncConfiguration": sync_configurations.get_sync_configuration,
+    "ListSyncConfigurations": sync_configurations.list_sync_configurations,
+    "UpdateSyncConfiguration": sync_configurations.update_sync_configuration,
+    "ListRepositorySyncDefinitions": sync_configurations.list_repository_sync_definitions,
+    "GetRepositorySyncStatus": sync_status.get_repository_sync_status,
+    "GetResourceSyncStatus": sync_status.get_resource_sync_status,
+    "GetSyncBlockerSummary": sync_status.get_sync_blocker_summary,
+    "UpdateSyncBlocker": sync_status.update_sync_blocker,
+    "TagResource": tags.tag_resource,
+    "UntagResource": tags.untag_resource,
+    "ListTagsForResource": tags.list_tags_for_resource,
+}
+"""Every operation of the two models, by name."""
 
 
 def register(registry: Registry) -> None:
-    """Add the connections operations (both endpoints) to `registry`."""
+    """Add the connections operations to `registry`, for both endpoints."""
+    for name, handler in OPERATIONS.items():
+        registry.add(CONNECTIONS_SERVICES, name, handler)
+
+
+__all__ = ["OPERATIONS", "register"]

@@ -1,0 +1,33 @@
+"""The connections services' own error shapes, beyond the service layer's common ones.
+
+    ServiceError (codeconn.service.errors)
+    ├── SyncConfigurationStillExistsException   a repository link still has sync configurations
+    ├── SyncBlockerDoesNotExistException        UpdateSyncBlocker names no blocker
+    └── UnsupportedProviderTypeException        a provider type that cannot be used this way
+
+The names are the models' error shapes, so the edge answers them with the
+model's HTTP status and botocore raises the modelled exception class.
+"""
+
+from __future__ import annotations
+
+from codeconn.service.errors import ServiceError
+
+
+class SyncConfigurationStillExistsException(ServiceError):
+    code = "SyncConfigurationStillExistsException"
+
+
+class SyncBlockerDoesNotExistException(ServiceError):
+    code = "SyncBlockerDoesNotExistException"
+
+
+class UnsupportedProviderTypeException(ServiceError):
+    code = "UnsupportedProviderTypeException"
+
+
+__all__ = [
+    "SyncBlockerDoesNotExistException",
+    "SyncConfigurationStillExistsException",
+    "UnsupportedProviderTypeException",
+]

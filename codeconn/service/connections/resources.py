@@ -1,0 +1,122 @@
+"""Finding the resource a request names, and authorizing on it before anything is written.
+
+Every operation on an existing resource runs the same three steps:
+
+1. read the record and its tags from one snapshot (`lookup`, `lookup_id`);
+2. authorize on the ARN the request named, with the tags as aws:ResourceTag/*:
+   a caller who may not touch an ARN learns nothing about it, not even whether
+   it exists, which is AWS's order (AccessDenied before ResourceNotFound);
+3. inside the write transaction, `recheck` that the record is still there and
+   still carries the tags that were authorized; a change in between is a
+   ConcurrentModificationException, so a decision is never applied to a
+   resource other than the one it was made for.
+
+Authorization happens outside transactions because an authorizer may read the
+store itself, and a thread holding a transaction may not open a read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from codeconn.service.call import Call
+from codeconn.service.connections.arns import ResourceKind, parse_arn, resource_arn
+from codeconn.service.errors import (
+    ConcurrentModificationException,
+    ResourceNotFoundException,
+)
+from codeconn.store import Reader, Record, Tx
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What a request's ARN or id names: the ARN to authorize on, the record (if any), its tags."""
+
+    kind: ResourceKind
+    arn: str
+    record: Record | None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def require(self) -> Record:
+        """The record; ResourceNotFoundException if there is none."""
+        if self.record is None:
+            raise ResourceNotFoundException(f"{self.kind.noun} {self.arn} does not exist")
+        return self.record
+
+
+def find(reader: Reader, call: Call, kind: ResourceKind, arn: str) -> Record | None:
+    """The record whose ARN is exactly `arn`, in the caller's account (and Region, for regional kinds)."""
+    parsed = parse_arn(arn)
+    if parsed is None or parsed.resource_type != kind.arn_type or parsed.account != call.account_id:
+        return None
+    if kind.regional and parsed.region != call.region:
+        return None
+    record = reader.get(kind.kind, parsed.resource_id)
+    return record if record is not None and record.arn == arn else None
+
+
+def find_id(reader: Reader, call: Call, kind: ResourceKind, resource_id: str) -> Record | None:
+    """The record with this id in the caller's account and Region."""
+    record = reader.get(kind.kind, resource_id)
+    if record is None or (kind.regional and record.data.get("Region") != call.region):
+        return None
+    return record
+
+
+def lookup(call: Call, kind: ResourceKind, arn: str) -> Found:
+    """The resource `arn` names, read with its tags from one snapshot."""
+    with call.store.read(call.account_id) as reader:
+        record = find(reader, call, kind, arn)
+        return Found(kind, arn, record, reader.tags(record.arn) if record is not None else {})
+
+
+def lookup_id(call: Call, kind: ResourceKind, resource_id: str) -> Found:
+    """The resource with this id; its ARN is the stored one, or the one this endpoint would give it."""
+    with call.store.read(call.account_id) as reader:
+        record = find_id(reader, call, kind, resource_id)
+        if record is None:
+            return Found(kind, resource_arn(call, kind, resource_id), None)
+        return Found(kind, record.arn, record, reader.tags(record.arn))
+
+
+def authorize_on(call: Call, found: Found, action: str | None = None,
+                 context: Mapping[str, Any] | None = None) -> None:
+    """Authorize `action` (default: the operation) on the resource, its tags as aws:ResourceTag/*."""
+    call.authorize(action, found.arn, context=context, resource_tags=found.tags)
+
+
+def recheck(tx: Tx, found: Found) -> Record:
+    """The record as the transaction sees it; it must still exist and carry the authorized tags."""
+    record = found.require()
+    current = tx.get(record.kind, record.id)
+    if current is None or current.arn != record.arn:
+        raise ResourceNotFoundException(f"{found.kind.noun} {found.arn} does not exist")
+    if tx.tags(current.arn) != found.tags:
+        raise ConcurrentModificationException(
+            f"The tags of {found.arn} changed while the request was being authorized. Retry the request.")
+    return current
+
+
+def key(call: Call, name: str) -> str:
+    """A service condition key under the prefix of the endpoint called (`codeconnections:ProviderType`)."""
+    return f"{call.service}:{name}"
+
+
+def without_none(entries: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries that have a value: AWS leaves a context key out when the request has no value for it."""
+    return {name: value for name, value in entries.items() if value is not None}
+
+
+__all__ = [
+    "Found",
+    "authorize_on",
+    "find",
+    "find_id",
+    "key",
+    "lookup",
+    "lookup_id",
+    "recheck",
+    "without_none",
+]
