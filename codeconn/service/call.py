@@ -15,7 +15,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, Protocol
 
-from codeconn.iam import Decision, Principal, PolicySet
+from codeconn.iam import Decision, Policy, PolicySet, Principal
 from codeconn.store import SecretBox, Store
 from codeconn.wire.sigv4 import Credentials
 
@@ -72,10 +72,15 @@ class CallerDirectory(Protocol):
 
 
 class Authorize(Protocol):
-    """Decides one action for a call, records it on the call, raises AccessDenied when denied."""
+    """Decides one action for a call, records it on the call, raises AccessDenied when denied.
+
+    `resource_policy` (a resource-based or role trust policy) is passed only when the
+    action has one, so an authorizer that never meets one may leave the keyword out.
+    """
 
     def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
-                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision: ...
+                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+                 resource_policy: Policy | None = None) -> Decision: ...
 
 
 @dataclass
@@ -101,13 +106,19 @@ class Call:
         return self.caller.account_id
 
     def authorize(self, action: str | None = None, resource: str = "*", *, context: Mapping[str, Any] | None = None,
-                  resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision:
+                  resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+                  resource_policy: Policy | None = None) -> Decision:
         """Decide `<service>:<action>` (default: this operation) on `resource`; AccessDenied if denied.
 
         `context` holds the service's condition keys for this request (and aws:RequestTag/...,
         aws:TagKeys); `resource_tags` become aws:ResourceTag/<key>. The global keys of
-        the caller and the request are added by the authorizer.
+        the caller and the request are added by the authorizer. `resource_policy` is the
+        resource's own policy (a role's trust policy for sts:AssumeRole), evaluated with
+        the caller's as AWS's same- and cross-account logic says.
         """
         qualified = action if action and ":" in action else f"{self.service}:{action or self.operation}"
+        if resource_policy is None:
+            return self.authorizer(self, qualified, resource, context=context, resource_tags=resource_tags,
+                                   resource_account=resource_account)
         return self.authorizer(self, qualified, resource, context=context, resource_tags=resource_tags,
-                               resource_account=resource_account)
+                               resource_account=resource_account, resource_policy=resource_policy)

@@ -95,10 +95,13 @@ class AccessDenied(ServiceError):
 
     code = "AccessDeniedException"
 
-    def __init__(self, *, principal_arn: str, action: str, resource: str, decision: Decision) -> None:
+    def __init__(self, *, principal_arn: str, action: str, resource: str, decision: Decision,
+                 message: str | None = None) -> None:
+        """`message` replaces the policy-decision wording for AWS's fixed refusals
+        (STS: "Roles may not be assumed by root accounts.")."""
         reason = decision.reason(action)
-        super().__init__(
-            f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}")
+        super().__init__(message or
+                         f"User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {reason}")
         self.principal_arn = principal_arn
         self.action = action
         self.resource = resource

@@ -1,0 +1,149 @@
+"""PolicyAuthorizer: every action of every call, decided by the engine with the caller's and the org's policies.
+
+For each action a handler asks about, the authorizer builds the request (the
+caller's principal, the action, the resource ARN and account, the context of
+`context.request_context`), evaluates it against the caller's PolicySet plus the
+organization's SCP and RCP levels, records a DecisionRecord on the call, and in
+`--iam enforce` raises AccessDenied in AWS's words when the answer is a deny.
+
+Modes:
+
+- enforce: a deny raises AccessDenied; the record is `enforced=True`.
+- audit: every action is evaluated and recorded; a deny is let through with
+  `enforced=False`, so the audit log shows what enforce would have refused.
+- off: nothing is evaluated; an `allowed` decision with no matched statements is
+  recorded with `enforced=False`, so the audit log still lists every action
+  asked, and says that no policy was consulted.
+
+Compiled policy sets are kept per `Caller.policy_version` (which changes with any
+change to the caller's policies), so repeated calls of one principal compile
+nothing. A call that brings a resource-based policy (sts:AssumeRole and the
+role's trust policy) compiles that set for the call.
+
+A role trust policy must always grant: even within one account, AWS lets a
+principal assume a role only when the trust policy names it or its account. The
+engine's general same-account rule (an identity-based allow suffices) would let
+a caller through on its identity policy alone, so for a TRUST policy a decision
+that no trust statement matched is a deny "because no role trust policy allows".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from codeconn.auth.context import request_context
+from codeconn.auth.org import OrgPolicies
+from codeconn.iam import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    Authorizer,
+    Decision,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    make_request,
+    parse_policy,
+)
+from codeconn.iam.catalog import Catalog
+from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
+from codeconn.service.errors import AccessDenied
+
+NOT_EVALUATED = Decision(ALLOWED)
+"""What `--iam off` records: allowed, with no statement behind it."""
+
+
+class PolicyAuthorizer:
+    """The `Authorize` protocol over codeconn.iam (see the module docstring)."""
+
+    def __init__(self, *, mode: IamMode, org: OrgPolicies | None = None, catalog: Catalog | None = None,
+                 cache_size: int = 1024) -> None:
+        self.mode = IamMode(mode)
+        self.org = org or OrgPolicies()
+        self._catalog = catalog
+        self._cache_size = cache_size
+        self._compiled: OrderedDict[str, Authorizer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"PolicyAuthorizer(mode={self.mode.value!r}, org_levels={list(self.org.levels)!r})"
+
+    def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
+                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+                 resource_policy: Policy | None = None) -> Decision:
+        if self.mode is IamMode.OFF:
+            call.decisions.append(DecisionRecord(action, resource, NOT_EVALUATED, enforced=False))
+            return NOT_EVALUATED
+        decision = self.decide(call, action, resource, context=context, resource_tags=resource_tags,
+                               resource_account=resource_account, resource_policy=resource_policy)
+        enforce = self.mode is IamMode.ENFORCE
+        call.decisions.append(DecisionRecord(action, resource, decision, enforced=enforce or decision.allowed))
+        if enforce and not decision.allowed:
+            principal = call.caller.principal
+            raise AccessDenied(principal_arn=principal.session_arn or principal.arn, action=action,
+                               resource=resource, decision=decision)
+        return decision
+
+    def decide(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
+               resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+               resource_policy: Policy | None = None) -> Decision:
+        """The engine's decision, whatever the mode, recording and raising nothing."""
+        request = make_request(principal=call.caller.principal, action=action, resource=resource,
+                               context=request_context(call, context, resource_tags),
+                               resource_account=resource_account, catalog=self._catalog)
+        if resource_policy is None:
+            return self._compiled_for(call.caller).evaluate(request)
+        decision = Authorizer(self._policy_set(call.caller, resource_policy)).evaluate(request)
+        if resource_policy.kind is PolicyKind.TRUST:
+            return _trust_must_grant(decision, _trust_grants(resource_policy, request))
+        return decision
+
+    def _policy_set(self, caller: Caller, resource_policy: Policy | None = None) -> PolicySet:
+        return replace(caller.policies, resource=resource_policy, scps=self.org.scps, rcps=self.org.rcps)
+
+    def _compiled_for(self, caller: Caller) -> Authorizer:
+        key = caller.policy_version
+        if not key:
+            return Authorizer(self._policy_set(caller))
+        with self._lock:
+            found = self._compiled.get(key)
+            if found is not None:
+                self._compiled.move_to_end(key)
+                return found
+        compiled = Authorizer(self._policy_set(caller))
+        with self._lock:
+            self._compiled[key] = compiled
+            while len(self._compiled) > self._cache_size:
+                self._compiled.popitem(last=False)
+        return compiled
+
+
+_ALLOW_EVERYTHING = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+                                                                          "Resource": "*"}]}, name="probe")
+
+
+def _trust_grants(trust: Policy, request: Request) -> bool:
+    """Whether the trust policy grants this caller at all (naming it, its role or its account).
+
+    Decided with an identity side that allows everything, so that only the trust
+    policy can be missing: the answer tells "no role trust policy allows" from "no
+    identity-based policy allows" when the real decision is a deny.
+    """
+    probe = Authorizer(PolicySet(identity=(_ALLOW_EVERYTHING,), resource=trust)).evaluate(request)
+    return any(m.kind is PolicyKind.TRUST for m in probe.matched)
+
+
+def _trust_must_grant(decision: Decision, grants: bool) -> Decision:
+    """A decision under a role trust policy: never allowed without a grant; its reasons name the trust policy."""
+    if decision.decision == EXPLICIT_DENY:
+        if decision.denied_by is PolicyKind.RESOURCE:
+            return Decision(EXPLICIT_DENY, decision.matched, PolicyKind.TRUST)
+        return decision
+    if not grants and decision.denied_by in (None, PolicyKind.IDENTITY, PolicyKind.RESOURCE):
+        return Decision(IMPLICIT_DENY, (), PolicyKind.TRUST)
+    return decision

@@ -1,0 +1,181 @@
+"""StoreDirectory: from an access key id to the caller, its policies and its tags.
+
+Three kinds of credentials are known:
+
+- the default account root's key, from the configuration (`test` / `test` unless
+  told otherwise): the root needs no policy in its own account, as AWS's root;
+- an IAM user's access key (AKIA...), an `access_key` record; an inactive key is
+  unknown, so its requests fail the signature check as AWS's do;
+- a role session (ASIA...), an `sts_session` record, with its session token and
+  expiry: the SigV4 check answers ExpiredToken once it has expired.
+
+Secrets are decrypted with the SecretBox only to hand them to the SigV4 check;
+`StoredCredentials` never shows them in its repr.
+
+Assembling a caller reads its user (and groups) or role, and the policies
+attached to them. That is done once per IAM generation of the account (which
+every IAM write advances): the directory keeps the last Callers it built, keyed
+by access key id, and reuses one while the account's generation is unchanged.
+`Caller.policy_version` is `<account>:<principal id>:<generation>`, so the
+authorizer's compiled policy sets follow the same rule.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from codeconn.auth.errors import ExpiredCredentials, UnknownCredentials
+from codeconn.iam import PolicySet, parse_principal
+from codeconn.service.call import Caller
+from codeconn.service.iam import sessions
+from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, generation
+from codeconn.service.iam.principals import PolicyParser, for_role, for_user
+from codeconn.store import Reader, Record, SecretBox, Store
+from codeconn.wire.sigv4 import Credentials
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class StoredCredentials(Credentials):
+    """Credentials found in the store (or the configuration), with the account they belong to."""
+
+    account_id: str = ""
+
+    def __repr__(self) -> str:
+        token = ", session_token=***" if self.session_token is not None else ""
+        return (f"StoredCredentials(access_key_id={self.access_key_id!r}, account_id={self.account_id!r}, "
+                f"secret_key=***{token}, expires_at={self.expires_at!r})")
+
+
+class StoreDirectory:
+    """The `CallerDirectory` over the store (see the module docstring)."""
+
+    def __init__(self, store: Store, secrets: SecretBox, *, root_credentials: tuple[str, str] | None = ("test", "test"),
+                 default_account: str = "000000000000", clock: Clock = utc_now, cache_size: int = 1024) -> None:
+        self._store = store
+        self._secrets = secrets
+        self._root = root_credentials
+        self.default_account = default_account
+        self._clock = clock
+        self._parse = PolicyParser()
+        self._cache_size = cache_size
+        self._callers: OrderedDict[str, Caller] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        root = "configured" if self._root else "none"
+        return f"StoreDirectory(default_account={self.default_account!r}, root_key={root})"
+
+    # --- the SigV4 check's question ---------------------------------------------------------
+
+    def credentials(self, access_key_id: str) -> Credentials | None:
+        """The secret (and for a session its token and expiry) of an active key; None for an unknown one."""
+        if self._root is not None and access_key_id == self._root[0]:
+            return StoredCredentials(access_key_id, self._root[1], account_id=self.default_account)
+        with self._store.read() as reader:
+            record = _key_record(reader, access_key_id)
+        if record is None:
+            return None
+        secret = self._secrets.decrypt(record.data["Secret"])
+        if record.kind == SESSION:
+            return StoredCredentials(access_key_id, secret, self._secrets.decrypt(record.data["Token"]),
+                                     sessions.expiration(record), account_id=record.account_id)
+        return StoredCredentials(access_key_id, secret, account_id=record.account_id)
+
+    # --- who it is --------------------------------------------------------------------------
+
+    def caller(self, credentials: Credentials) -> Caller:
+        """The principal behind verified credentials; UnknownCredentials / ExpiredCredentials if no longer good."""
+        key_id = credentials.access_key_id
+        if self._root is not None and key_id == self._root[0]:
+            return self._root_caller(key_id)
+        account = credentials.account_id if isinstance(credentials, StoredCredentials) else ""
+        if not account:
+            with self._store.read() as reader:
+                found = _key_record(reader, key_id)
+            if found is None:
+                raise UnknownCredentials()
+            account = found.account_id
+        with self._store.read(account) as reader:  # one snapshot: the key as it is now, and what it may do
+            record = _key_record(reader, key_id)
+            if record is None or record.account_id != account:
+                raise UnknownCredentials()
+            if record.kind == SESSION and sessions.expiration(record) <= self._clock():
+                raise ExpiredCredentials()
+            current = generation(reader)
+            cached = self._cached(key_id, f":{current}")
+            if cached is not None:
+                return cached
+            built = (self._user_caller if record.kind == ACCESS_KEY else self._session_caller)(reader, record, current)
+        return self._remember(key_id, built)
+
+    def _root_caller(self, key_id: str) -> Caller:
+        account = self.default_account
+        return Caller(principal=parse_principal(f"arn:aws:iam::{account}:root"), account_id=account,
+                      access_key_id=key_id, userid=account, policies=PolicySet(), is_root=True,
+                      policy_version=f"{account}:root")
+
+    def _user_caller(self, reader: Reader, key: Record, current: int) -> Caller:
+        user = reader.get(USERS.kind, key.data["UserId"])
+        if user is None:
+            raise UnknownCredentials()
+        assembled = for_user(reader, user, self._parse)
+        return Caller(principal=parse_principal(user.arn), account_id=user.account_id, access_key_id=key.id,
+                      userid=user.id, policies=assembled.policies, tags=reader.tags(user.arn),
+                      policy_version=f"{user.account_id}:{user.id}:{current}")
+
+    def _session_caller(self, reader: Reader, session: Record, current: int) -> Caller:
+        data = session.data
+        role = reader.get(ROLES.kind, data["RoleId"])
+        if role is None:  # the role is gone: its sessions keep no permissions
+            policies, tags = PolicySet(), dict(data["Tags"])
+        else:
+            policies = for_role(reader, role, self._parse, session_policy=data["Policy"],
+                                session_policy_arns=data["PolicyArns"]).policies
+            tags = _merged_tags(reader.tags(role.arn), data["Tags"])
+        return Caller(principal=sessions.principal(session), account_id=session.account_id, access_key_id=session.id,
+                      userid=f"{data['RoleId']}:{data['SessionName']}", policies=policies, tags=tags,
+                      policy_version=f"{session.account_id}:{session.id}:{current}")
+
+    # --- the cache --------------------------------------------------------------------------
+
+    def _cached(self, key_id: str, suffix: str) -> Caller | None:
+        with self._lock:
+            found = self._callers.get(key_id)
+            if found is None or not found.policy_version.endswith(suffix):
+                return None
+            self._callers.move_to_end(key_id)
+            return found
+
+    def _remember(self, key_id: str, caller: Caller) -> Caller:
+        with self._lock:
+            self._callers[key_id] = caller
+            self._callers.move_to_end(key_id)
+            while len(self._callers) > self._cache_size:
+                self._callers.popitem(last=False)
+        return caller
+
+
+def _key_record(reader: Reader, access_key_id: str) -> Record | None:
+    """The active access key or the session with this id, or None."""
+    if access_key_id.startswith("ASIA"):
+        return reader.get_by_lookup(SESSION, access_key_id)
+    record = reader.get_by_lookup(ACCESS_KEY, access_key_id)
+    if record is None or record.data.get("Status") != "Active":
+        return None
+    return record
+
+
+def _merged_tags(role_tags: dict[str, str], session_tags: dict[str, str]) -> dict[str, str]:
+    """The role's tags with the session's over them; keys compare without regard to case, as IAM's do."""
+    wanted = {key.lower() for key in session_tags}
+    return {**{k: v for k, v in role_tags.items() if k.lower() not in wanted}, **session_tags}

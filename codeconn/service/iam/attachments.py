@@ -1,0 +1,146 @@
+"""Managed policies attached to users, groups and roles, and permissions boundaries.
+
+Attach / Detach / ListAttached {User, Group, Role} Policies, and
+Put / Delete {User, Role} PermissionsBoundary. An entity holds at most 10
+managed policies (AWS's default quota). Attaching carries iam:PolicyARN, and for
+users and roles iam:PermissionsBoundary (their current boundary; the new one for
+PutPermissionsBoundary), so a delegated administrator can be limited to
+attaching some policies only to entities that keep a given boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from codeconn.service.call import Call
+from codeconn.service.iam import access, counts, managed
+from codeconn.service.iam.errors import LimitExceeded, NoSuchEntity
+from codeconn.service.iam.ids import split_iam_arn
+from codeconn.service.iam.model import (
+    ENTITY_KINDS,
+    MAX_ATTACHED,
+    ROLES,
+    USERS,
+    EntityKind,
+    changed,
+    changing,
+    find,
+    missing,
+    presumed_arn,
+    require,
+)
+from codeconn.service.iam.pages import page
+from codeconn.service.registry import Handler, Registry
+
+
+def _attach(kind: EntityKind) -> Handler:
+    def attach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, policy_arn = params[kind.name_field], params["PolicyArn"]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            access.authorize(call, f"Attach{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
+                             policy_arn=policy_arn, **access.entity_keys(kind, record, tx))
+            record = require(tx, kind, call.account_id, name)
+            policy = managed.require_attachable(tx, policy_arn)
+            attached = list(record.data["AttachedPolicies"])
+            if policy.arn in attached:
+                return {}
+            if len(attached) >= MAX_ATTACHED:
+                raise LimitExceeded(f"Cannot exceed quota for {kind.managed_quota}: {MAX_ATTACHED}")
+            tx.update(changed(record, call.now, AttachedPolicies=[*attached, policy.arn]))
+            counts.adjust(tx, policy.arn, counts.ATTACHMENTS, +1)
+        return {}
+    return attach
+
+
+def _detach(kind: EntityKind) -> Handler:
+    def detach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, policy_arn = params[kind.name_field], params["PolicyArn"]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            access.authorize(call, f"Detach{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
+                             policy_arn=policy_arn, **access.entity_keys(kind, record, tx))
+            record = require(tx, kind, call.account_id, name)
+            managed.check_policy_arn(policy_arn)
+            attached = list(record.data["AttachedPolicies"])
+            if policy_arn not in attached:
+                raise NoSuchEntity(f"Policy {policy_arn} was not found.")
+            attached.remove(policy_arn)
+            tx.update(changed(record, call.now, AttachedPolicies=attached))
+            counts.adjust(tx, policy_arn, counts.ATTACHMENTS, -1)
+        return {}
+    return detach
+
+
+def _list_attached(kind: EntityKind) -> Handler:
+    def list_attached(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, prefix = params[kind.name_field], params.get("PathPrefix") or "/"
+        with call.store.read(call.account_id) as reader:
+            record = find(reader, kind, call.account_id, name)
+            keys = access.entity_keys(kind, record, reader)
+        access.authorize(call, f"ListAttached{kind.title}Policies",
+                         presumed_arn(kind, call.account_id, name, record), **keys)
+        if record is None:
+            raise missing(kind, name)
+        attached = []
+        for arn in record.data["AttachedPolicies"]:
+            parts = split_iam_arn(arn, "policy")
+            if parts is not None and parts[1].startswith(prefix):
+                attached.append({"PolicyName": parts[2], "PolicyArn": arn})
+        items, more = page(attached, params)
+        return {"AttachedPolicies": items, **more}
+    return list_attached
+
+
+def _put_boundary(kind: EntityKind) -> Handler:
+    def put_boundary(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, boundary = params[kind.name_field], params["PermissionsBoundary"]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            tags = tx.tags(record.arn) if record is not None else {}
+            access.authorize(call, f"Put{kind.title}PermissionsBoundary",
+                             presumed_arn(kind, call.account_id, name, record), resource_tags=tags, boundary=boundary)
+            record = require(tx, kind, call.account_id, name)
+            policy = managed.require_attachable(tx, boundary)
+            previous = record.data.get("PermissionsBoundary")
+            if previous != policy.arn:
+                if previous:
+                    counts.adjust(tx, previous, counts.BOUNDARY_USES, -1)
+                counts.adjust(tx, policy.arn, counts.BOUNDARY_USES, +1)
+                tx.update(changed(record, call.now, PermissionsBoundary=policy.arn))
+        return {}
+    return put_boundary
+
+
+def _delete_boundary(kind: EntityKind) -> Handler:
+    def delete_boundary(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name = params[kind.name_field]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            access.authorize(call, f"Delete{kind.title}PermissionsBoundary",
+                             presumed_arn(kind, call.account_id, name, record), **access.entity_keys(kind, record, tx))
+            record = require(tx, kind, call.account_id, name)
+            previous = record.data.get("PermissionsBoundary")
+            if previous:
+                counts.adjust(tx, previous, counts.BOUNDARY_USES, -1)
+                tx.update(changed(record, call.now, PermissionsBoundary=None))
+        return {}
+    return delete_boundary
+
+
+_PER_KIND: dict[str, Callable[[EntityKind], Handler]] = {
+    "Attach{}Policy": _attach, "Detach{}Policy": _detach, "ListAttached{}Policies": _list_attached,
+}
+_BOUNDARIES: dict[str, Callable[[EntityKind], Handler]] = {
+    "Put{}PermissionsBoundary": _put_boundary, "Delete{}PermissionsBoundary": _delete_boundary,
+}
+
+
+def register(registry: Registry) -> None:
+    for kind in ENTITY_KINDS.values():
+        for pattern, make in _PER_KIND.items():
+            registry.add(("iam",), pattern.format(kind.title), make(kind))
+    for kind in (USERS, ROLES):
+        for pattern, make in _BOUNDARIES.items():
+            registry.add(("iam",), pattern.format(kind.title), make(kind))

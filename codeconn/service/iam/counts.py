@@ -1,0 +1,27 @@
+"""Keeping a managed policy's AttachmentCount and PermissionsBoundaryUsageCount true.
+
+The counts live on the policy record and change in the same transaction as the
+attachment, so DeletePolicy can refuse a policy still in use without scanning
+every user, group and role. AWS managed policies are not stored and not counted.
+Changing a count does not move the policy's UpdateDate, which AWS reserves for
+its versions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from codeconn.service.iam.model import POLICY
+from codeconn.store import Tx
+
+ATTACHMENTS = "AttachmentCount"
+BOUNDARY_USES = "PermissionsBoundaryUsageCount"
+
+
+def adjust(tx: Tx, policy_arn: str, field: str, delta: int) -> None:
+    """Add `delta` to the policy's `field` count, if it is a customer managed policy of this account."""
+    record = tx.get_by_arn(policy_arn)
+    if record is None or record.kind != POLICY or record.account_id != tx.account_id:
+        return
+    count = max(0, int(record.data.get(field, 0)) + delta)
+    tx.update(replace(record, data={**record.data, field: count}))

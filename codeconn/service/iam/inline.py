@@ -1,0 +1,110 @@
+"""Inline policies: Put / Get / Delete / List {User, Group, Role}Policy, one table for the three kinds.
+
+An inline policy lives in its entity's record (`InlinePolicies`, keyed by the
+lower-cased name: IAM names are not distinguished by case) and goes with it. The
+document is checked as an identity-based policy when it is put, and the entity's
+inline policies together must stay within its size quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from codeconn.service.call import Call
+from codeconn.service.iam import access
+from codeconn.service.iam.documents import check_document, check_inline_size, encoded
+from codeconn.service.iam.errors import NoSuchEntity
+from codeconn.service.iam.model import (
+    ENTITY_KINDS,
+    EntityKind,
+    changed,
+    changing,
+    find,
+    missing,
+    presumed_arn,
+    require,
+)
+from codeconn.service.iam.pages import page
+from codeconn.service.registry import Handler, Registry
+
+
+def _no_policy(kind: EntityKind, policy_name: str) -> NoSuchEntity:
+    return NoSuchEntity(f"The {kind.noun} policy with name {policy_name} cannot be found.")
+
+
+def _put(kind: EntityKind) -> Handler:
+    def put(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, policy_name, document = params[kind.name_field], params["PolicyName"], params["PolicyDocument"]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            access.authorize(call, f"Put{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
+                             **access.entity_keys(kind, record, tx))
+            check_document(document, name=f"{kind.noun}/{name}/{policy_name}")
+            record = require(tx, kind, call.account_id, name)
+            policies = {**record.data["InlinePolicies"],
+                        policy_name.lower(): {"PolicyName": policy_name, "PolicyDocument": document}}
+            check_inline_size((p["PolicyDocument"] for p in policies.values()), kind.inline_size_limit, kind.noun,
+                              record.name)
+            tx.update(changed(record, call.now, InlinePolicies=policies))
+        return {}
+    return put
+
+
+def _get(kind: EntityKind) -> Handler:
+    def get(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, policy_name = params[kind.name_field], params["PolicyName"]
+        with call.store.read(call.account_id) as reader:
+            record = find(reader, kind, call.account_id, name)
+            keys = access.entity_keys(kind, record, reader)
+        access.authorize(call, f"Get{kind.title}Policy", presumed_arn(kind, call.account_id, name, record), **keys)
+        if record is None:
+            raise missing(kind, name)
+        policy = record.data["InlinePolicies"].get(policy_name.lower())
+        if policy is None:
+            raise _no_policy(kind, policy_name)
+        return {kind.name_field: record.name, "PolicyName": policy["PolicyName"],
+                "PolicyDocument": encoded(policy["PolicyDocument"])}
+    return get
+
+
+def _delete(kind: EntityKind) -> Handler:
+    def delete(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name, policy_name = params[kind.name_field], params["PolicyName"]
+        with changing(call) as tx:
+            record = find(tx, kind, call.account_id, name)
+            access.authorize(call, f"Delete{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
+                             **access.entity_keys(kind, record, tx))
+            record = require(tx, kind, call.account_id, name)
+            policies = dict(record.data["InlinePolicies"])
+            if policies.pop(policy_name.lower(), None) is None:
+                raise _no_policy(kind, policy_name)
+            tx.update(changed(record, call.now, InlinePolicies=policies))
+        return {}
+    return delete
+
+
+def _list(kind: EntityKind) -> Handler:
+    def list_policies(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        name = params[kind.name_field]
+        with call.store.read(call.account_id) as reader:
+            record = find(reader, kind, call.account_id, name)
+            keys = access.entity_keys(kind, record, reader)
+        access.authorize(call, f"List{kind.title}Policies", presumed_arn(kind, call.account_id, name, record), **keys)
+        if record is None:
+            raise missing(kind, name)
+        names = sorted((p["PolicyName"] for p in record.data["InlinePolicies"].values()), key=str.lower)
+        items, more = page(names, params)
+        return {"PolicyNames": items, **more}
+    return list_policies
+
+
+_MAKERS: dict[str, Callable[[EntityKind], Handler]] = {
+    "Put{}Policy": _put, "Get{}Policy": _get, "Delete{}Policy": _delete, "List{}Policies": _list,
+}
+
+
+def register(registry: Registry) -> None:
+    for kind in ENTITY_KINDS.values():
+        for pattern, make in _MAKERS.items():
+            registry.add(("iam",), pattern.format(kind.title), make(kind))

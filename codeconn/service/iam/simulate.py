@@ -1,0 +1,173 @@
+"""SimulatePrincipalPolicy and SimulateCustomPolicy, answered by codeconn's own engine.
+
+Each (action, resource) pair is one request decided by `codeconn.iam` with the
+same PolicySet a real call of that principal would meet (minus the organization's
+policies, which the handler cannot see; SimulateCustomPolicy takes SCP levels as
+input). So the simulator and enforcement cannot disagree: the EvalDecision is the
+engine's decision, MatchedStatements the statements that decided it, named by the
+policy's source (an inline policy's name, a managed policy's name, or the input's
+position such as PolicyInputList.1), and MissingContextValues the condition keys
+that statements for the action test but the request did not carry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from codeconn.iam import (
+    Authorizer,
+    Decision,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    RequestError,
+    make_request,
+)
+from codeconn.iam.wildcards import compile_glob
+from codeconn.policytest.context import ContextEntry, build_context
+from codeconn.policytest.errors import ContextError
+from codeconn.service.call import Call
+from codeconn.service.iam import access
+from codeconn.service.iam.documents import check_document
+from codeconn.service.iam.errors import InvalidInput, MalformedPolicyDocument
+from codeconn.service.iam.ids import split_arn
+from codeconn.service.iam.model import ENTITY_KINDS, missing
+from codeconn.service.iam.pages import page
+from codeconn.service.iam.principals import (
+    Assembled,
+    PolicySource,
+    for_group,
+    for_role,
+    for_user,
+)
+from codeconn.service.registry import Registry
+
+Sources = dict[tuple[str, PolicyKind], PolicySource]
+
+
+def _inputs(documents: Iterable[str], label: str, kind: PolicyKind, sources: Sources) -> list[Policy]:
+    """Input documents, named `<label>.<n>` as AWS names them in MatchedStatements."""
+    policies = []
+    for number, document in enumerate(documents, start=1):
+        name = f"{label}.{number}"
+        try:
+            policies.append(check_document(document, kind, name=name))
+        except MalformedPolicyDocument as error:
+            raise InvalidInput(f"{name}: {error.message}") from None
+        sources[(name, kind)] = PolicySource(name, "resource" if kind is PolicyKind.RESOURCE else "none")
+    return policies
+
+
+def _context(params: Mapping[str, Any]) -> dict[str, Any]:
+    entries = [ContextEntry(e["ContextKeyName"], tuple(e.get("ContextKeyValues") or ()), e.get("ContextKeyType"))
+               for e in params.get("ContextEntries") or () if e.get("ContextKeyName")]
+    try:
+        return build_context(entries, access.catalog())
+    except ContextError as error:
+        raise InvalidInput(str(error)) from None
+
+
+def _missing_keys(policies: PolicySet, request: Request) -> list[str]:
+    """Condition keys tested by statements that concern the action, absent from the request's context."""
+    found: dict[str, str] = {}
+    everything = [*policies.identity, *policies.boundaries, *policies.session,
+                  *([policies.resource] if policies.resource else []), *(p for level in policies.scps for p in level)]
+    for policy in everything:
+        for statement in policy.statements:
+            patterns = statement.actions if statement.actions is not None else statement.not_actions or ()
+            hit = any(compile_glob(p, ignore_case=True)(request.action) for p in patterns)
+            if hit == (statement.actions is not None):
+                for condition in statement.conditions:
+                    if condition.key.lower() not in request.context:
+                        found.setdefault(condition.key.lower(), condition.key)
+    return sorted(found.values())
+
+
+def _result(policies: PolicySet, sources: Sources, request: Request, decision: Decision) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "EvalActionName": request.action, "EvalResourceName": request.resource, "EvalDecision": decision.decision,
+        "MatchedStatements": [{"SourcePolicyId": source.id, "SourcePolicyType": source.type}
+                              for source in (sources.get((m.policy, m.kind)) or PolicySource(m.policy, "none")
+                                             for m in decision.matched)],
+        "MissingContextValues": _missing_keys(policies, request),
+    }
+    if policies.boundaries:
+        out["PermissionsBoundaryDecisionDetail"] = {
+            "AllowedByPermissionsBoundary": decision.denied_by is not PolicyKind.BOUNDARY}
+    if policies.scps:
+        out["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.denied_by is not PolicyKind.SCP}
+    return out
+
+
+def _simulate(policies: PolicySet, sources: Sources, principal: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    context = _context(params)
+    authorizer = Authorizer(policies)
+    results = []
+    for action in params["ActionNames"]:
+        for resource in params.get("ResourceArns") or ["*"]:
+            try:
+                request = make_request(principal=principal, action=action, resource=resource, context=context,
+                                       resource_account=params.get("ResourceOwner"), catalog=access.catalog())
+            except RequestError as error:
+                raise InvalidInput(str(error)) from None
+            results.append(_result(policies, sources, request, authorizer.evaluate(request)))
+    items, more = page(results, params)
+    return {"EvaluationResults": items, **more}
+
+
+def _with_inputs(assembled: PolicySet, sources: Sources, params: Mapping[str, Any]) -> PolicySet:
+    """The principal's (or no) policies plus the request's inputs: boundary inputs replace the boundary."""
+    identity = [*assembled.identity, *_inputs(params.get("PolicyInputList") or (), "PolicyInputList",
+                                              PolicyKind.IDENTITY, sources)]
+    boundaries = _inputs(params.get("PermissionsBoundaryPolicyInputList") or (),
+                         "PermissionsBoundaryPolicyInputList", PolicyKind.BOUNDARY, sources)
+    resource = _inputs([params["ResourcePolicy"]] if params.get("ResourcePolicy") else (), "ResourcePolicy",
+                       PolicyKind.RESOURCE, sources)
+    return replace(assembled, identity=tuple(identity), boundaries=tuple(boundaries or assembled.boundaries),
+                   resource=resource[0] if resource else None)
+
+
+def simulate_principal_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    source_arn = params["PolicySourceArn"]
+    access.authorize(call, "SimulatePrincipalPolicy", source_arn)
+    parts = split_arn(source_arn)
+    noun, _, rest = parts[2].partition("/") if parts is not None and parts[0] == "iam" else ("", "", "")
+    kind = ENTITY_KINDS.get(noun)
+    if parts is None or kind is None or parts[1] != call.account_id:
+        raise InvalidInput(f"Invalid ARN: {source_arn} is not a user, group or role of account {call.account_id}.")
+    name = rest.rsplit("/", 1)[-1]
+    with call.store.read(call.account_id) as reader:
+        record = reader.get_by_arn(source_arn)
+        if record is None or record.kind != kind.kind:
+            raise missing(kind, name)
+        build = {"user": for_user, "group": for_group, "role": for_role}[noun]
+        assembled: Assembled = build(reader, record)
+    sources: Sources = dict(assembled.sources)
+    policies = _with_inputs(assembled.policies, sources, params)
+    default = source_arn if noun != "group" else f"arn:aws:iam::{call.account_id}:user/{name}-member"
+    return _simulate(policies, sources, params.get("CallerArn") or default, params)
+
+
+def simulate_custom_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+    access.authorize(call, "SimulateCustomPolicy", "*")
+    if params.get("ResourcePolicy") and not params.get("CallerArn"):
+        raise InvalidInput("CallerArn is required when a ResourcePolicy is given.")
+    sources: Sources = {}
+    scps: list[Sequence[Policy]] = []
+    for level, entry in enumerate(params.get("OrderedOrganizationPolicyInputList") or (), start=1):
+        scps.append(_inputs(entry.get("ServiceControlPolicyInputList") or (),
+                            f"OrderedOrganizationPolicyInputList.{level}", PolicyKind.SCP, sources))
+    policies = replace(_with_inputs(PolicySet(), sources, params), scps=tuple(scps))
+    default = f"arn:aws:iam::{call.account_id}:user/SimulatedUser"
+    return _simulate(policies, sources, params.get("CallerArn") or default, params)
+
+
+def register(registry: Registry) -> None:
+    registry.add(("iam",), "SimulatePrincipalPolicy", simulate_principal_policy)
+    registry.add(("iam",), "SimulateCustomPolicy", simulate_custom_policy)
+
+
+__all__ = ["register", "simulate_custom_policy", "simulate_principal_policy"]

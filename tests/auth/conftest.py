@@ -1,0 +1,27 @@
+"""Fixtures for the auth layer: the IAM bench shared with tests/service/iam, and hand-made calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import auth_helpers
+import pytest
+from iam_bench import Bench
+
+from codeconn.service.call import IamMode
+from codeconn.store import SecretBox, open_store
+
+
+@pytest.fixture
+def bench() -> Iterator[Bench]:
+    store = open_store("sqlite://")
+    try:
+        yield Bench(store, SecretBox(SecretBox.generate_key()), IamMode.ENFORCE)
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def make_call() -> auth_helpers.MakeCall:
+    """`make_call(caller, authorizer, **Call fields)`: a call with no store, for deciding only."""
+    return auth_helpers.make_call
