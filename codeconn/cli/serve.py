@@ -28,7 +28,7 @@ from codeconn.server.config import (
     WELL_KNOWN_CREDENTIALS,
     ServeConfig,
 )
-from codeconn.server.errors import ServerError
+from codeconn.server.errors import ConfigError, ServerError
 from codeconn.service.call import IamMode
 
 ROOT_KEY_ENV = "CODECONN_ROOT_ACCESS_KEY_ID"
@@ -81,7 +81,10 @@ def serve(
 
     try:
         run(config, build_components)
-    except ServerError as error:
+    except ConfigError as error:  # bad options or files: nothing started
+        typer.echo(f"codeconn serve: {error}", err=True)
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    except ServerError as error:  # e.g. the port is taken
         typer.echo(f"codeconn serve: {error}", err=True)
         raise typer.Exit(ExitCode.FAILED) from None
 

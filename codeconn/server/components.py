@@ -11,17 +11,28 @@ starts a server, so the rest of the command never loads the service layer.
 
 from __future__ import annotations
 
-from codeconn.auth import PolicyAuthorizer, StoreDirectory, load_org_policies
+from codeconn.auth import OrgPolicyError, PolicyAuthorizer, StoreDirectory, load_org_policies
 from codeconn.server.config import ServeConfig
+from codeconn.server.errors import ConfigError
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox, StoreError, open_store
 
 
 def build_components(config: ServeConfig) -> Components:
-    """The real parts for `config`; the data directory must exist."""
-    org = load_org_policies(config.org_policies) if config.org_policies is not None else None
-    store = open_store(config.database_url, data_dir=config.data_dir)
+    """The real parts for `config`; the data directory must exist.
+
+    A malformed --org-policies directory or a database that cannot be opened is a
+    ConfigError: `codeconn serve` prints it and exits, with no traceback.
+    """
+    try:
+        org = load_org_policies(config.org_policies) if config.org_policies is not None else None
+    except OrgPolicyError as error:
+        raise ConfigError([f"--org-policies {config.org_policies}: {p}" for p in error.problems]) from None
+    try:
+        store = open_store(config.database_url, data_dir=config.data_dir)
+    except StoreError as error:
+        raise ConfigError([f"cannot open the database: {error}"]) from None
     try:
         secrets = SecretBox.for_data_dir(config.data_dir)
         directory = StoreDirectory(store, secrets, root_credentials=config.root_credentials,

@@ -161,3 +161,14 @@ def test_the_real_command_serves_with_the_default_key(tmp_path: Path) -> None:
         assert sts.get_caller_identity()["Account"] == "000000000000"
         server.process.send_signal(signal.SIGTERM)
         assert server.process.wait(STOP_TIMEOUT) == 0
+
+
+def test_a_malformed_org_policy_is_bad_input_naming_file_and_path(tmp_path: Path) -> None:
+    level = tmp_path / "org" / "root" / "scp"
+    level.mkdir(parents=True)
+    (level / "allow.json").write_text('{"Version": "2012-10-17", "Statement": [{"Effect": "Alow", "Action": "*", '
+                                      '"Resource": "*"}]}')
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--data-dir", str(tmp_path / "data"),
+                                      "--org-policies", str(tmp_path / "org")])
+    assert result.exit_code == 2
+    assert "allow.json: Statement[0].Effect" in result.stderr
