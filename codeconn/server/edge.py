@@ -30,6 +30,7 @@ from typing import Any
 
 from botocore.model import OperationModel, ServiceModel
 
+from codeconn.auth.errors import CredentialsRejected
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import OperationNotImplemented, answer_for, is_expected
@@ -37,7 +38,7 @@ from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
-from codeconn.wire.errors import WireError
+from codeconn.wire.errors import WireError, error_for
 from codeconn.wire.model import Catalog, Response, default_catalog
 from codeconn.wire.protocols import Codec, detect
 from codeconn.wire.sigv4 import (
@@ -128,7 +129,10 @@ class Edge:
         if unroutable is not None:
             raise unroutable
         assert trace.operation is not None and service is not None and trace.params is not None
-        trace.caller = self._directory.caller(verified.credentials)
+        try:
+            trace.caller = self._directory.caller(verified.credentials)
+        except CredentialsRejected as rejected:  # the key expired or vanished since the signature check
+            raise error_for(codec.FAMILY, rejected.failure) from None
         validate(trace.operation.input_shape, trace.params, codec.FAMILY)
         handler = self._registry.get(service.service_name, trace.operation.name)
         if handler is None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from codeconn.auth.errors import ExpiredCredentials
 from codeconn.iam import (
     ALLOWED,
     Decision,
@@ -41,6 +42,9 @@ SESSION_KEY, SESSION_SECRET = "ASIASESSIONEXAMPLE01", "session/secret+EXAMPLEKEY
 SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE//session+token=="
 EXPIRED_KEY, EXPIRED_SECRET = "ASIAEXPIREDEXAMPLE01", "expired/secret+EXAMPLEKEY00000000000000"
 EXPIRED_TOKEN = "IQoJb3JpZ2luX2VjEXPIRED//session+token=="
+# A key whose signature checks out but that the directory rejects when asked for the caller:
+# it expired (or was deleted) between the two look-ups.
+REVOKED_KEY, REVOKED_SECRET = "AKIAREVOKEDEXAMPLE01", "revoked/secret+EXAMPLEKEY00000000000000"
 
 CONNECTION_ARN = f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:connection/aEXAMPLE-8aad-4d5d-8878-dfcab0bc441f"
 
@@ -65,6 +69,7 @@ class FakeDirectory:
             USER_KEY: Credentials(USER_KEY, USER_SECRET),
             SESSION_KEY: Credentials(SESSION_KEY, SESSION_SECRET, SESSION_TOKEN, now + timedelta(hours=12)),
             EXPIRED_KEY: Credentials(EXPIRED_KEY, EXPIRED_SECRET, EXPIRED_TOKEN, now - timedelta(minutes=1)),
+            REVOKED_KEY: Credentials(REVOKED_KEY, REVOKED_SECRET),
         }
 
     def credentials(self, access_key_id: str) -> Credentials | None:
@@ -72,6 +77,8 @@ class FakeDirectory:
 
     def caller(self, credentials: Credentials) -> Caller:
         key = credentials.access_key_id
+        if key == REVOKED_KEY:
+            raise ExpiredCredentials()
         if key == ROOT_KEY:
             return Caller(parse_principal(ROOT_ARN), ACCOUNT, key, ACCOUNT, PolicySet(), is_root=True)
         if key == USER_KEY:

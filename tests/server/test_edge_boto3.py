@@ -13,6 +13,8 @@ from server_fakes import (
     EXPIRED_KEY,
     EXPIRED_SECRET,
     EXPIRED_TOKEN,
+    REVOKED_KEY,
+    REVOKED_SECRET,
     SESSION_ARN,
     SESSION_KEY,
     SESSION_SECRET,
@@ -185,3 +187,14 @@ def test_regional_services_want_this_endpoints_region(server: LiveServer) -> Non
                                 "Credential should be scoped to a valid region, not 'eu-west-1'.")
     assert server.client("iam", region="eu-west-1").get_user()["User"]["UserName"] == "alice"
     assert server.client("sts", region="eu-west-1").get_caller_identity()["Account"] == "000000000000"
+
+
+@pytest.mark.parametrize("service, call, code, status", [
+    pytest.param("codestar-connections", "list_connections", "ExpiredTokenException", 400, id="JSON family"),
+    pytest.param("sts", "get_caller_identity", "ExpiredToken", 403, id="Query family"),
+])
+def test_credentials_rejected_after_the_signature_check_answer_in_the_protocols_shape(
+        server: LiveServer, service: str, call: str, code: str, status: int) -> None:
+    with pytest.raises(ClientError) as raised:
+        getattr(server.client(service, key=REVOKED_KEY, secret=REVOKED_SECRET), call)()
+    assert error_of(raised)[:2] == (code, status)
