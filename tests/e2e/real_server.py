@@ -1,0 +1,82 @@
+"""A real server (the components `codeconn serve` builds) in a background thread, with its store at hand.
+
+For the tests that must play a part no API plays yet: completing a connection's
+handshake (PENDING -> AVAILABLE) and recording a sync attempt, by writing the
+store as those parts will. Everything else goes through boto3 and the wire.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from codeconn.server.app import create_app
+from codeconn.server.audit import AuditLog
+from codeconn.server.components import build_components
+from codeconn.server.config import ServeConfig
+from codeconn.server.runner import Components, Server, bind, uvicorn_config
+from codeconn.store import Record
+
+START_TIMEOUT = 10.0
+STOP_TIMEOUT = 15.0
+NO_RETRIES = Config(retries={"total_max_attempts": 1})
+ACCOUNT = "000000000000"
+
+
+@dataclass
+class RealServer:
+    url: str
+    components: Components
+
+    def client(self, service: str, *, config: Config | None = None) -> Any:
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
+                            aws_secret_access_key="test", config=NO_RETRIES.merge(config) if config else NO_RETRIES)
+
+    def record_by_arn(self, arn: str) -> Record:
+        with self.components.store.read(ACCOUNT) as reader:
+            record = reader.get_by_arn(arn)
+        assert record is not None, arn
+        return record
+
+    def complete_handshake(self, connection_arn: str) -> None:
+        """What the console's handshake will do: the connection becomes AVAILABLE."""
+        record = self.record_by_arn(connection_arn)
+        with self.components.store.transaction(ACCOUNT) as tx:
+            tx.update(replace(record, data={**record.data, "ConnectionStatus": "AVAILABLE"}))
+
+    def put(self, record: Record) -> None:
+        with self.components.store.transaction(record.account_id) as tx:
+            tx.insert(record)
+
+
+@contextmanager
+def real_server(data_dir: Path) -> Iterator[RealServer]:
+    """The real components on a free loopback port until the block ends."""
+    config = ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    components = build_components(config)
+    listener = bind(config.host, 0)
+    audit = AuditLog(config.audit_path)
+    app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
+                     authorizer=components.authorizer, registry=components.registry, audit=audit)
+    server = Server(uvicorn_config(app))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        if not server.ready.wait(START_TIMEOUT):
+            raise RuntimeError(f"the server did not start within {START_TIMEOUT} s")
+        yield RealServer(f"http://127.0.0.1:{listener.getsockname()[1]}", components)
+    finally:
+        server.stop()
+        thread.join(STOP_TIMEOUT)
+        audit.close()
+        components.close()
+        listener.close()
+        assert not thread.is_alive(), "the server did not stop"
