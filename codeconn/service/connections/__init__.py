@@ -14,6 +14,10 @@ The modules, one resource each: `connections`, `hosts`, `repository_links`,
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
+from codeconn.service.call import Call
 from codeconn.service.connections import (
     connections,
     hosts,
@@ -22,6 +26,7 @@ from codeconn.service.connections import (
     sync_status,
     tags,
 )
+from codeconn.service.connections.resources import TagsChanged
 from codeconn.service.registry import CONNECTIONS_SERVICES, Handler, Registry
 
 OPERATIONS: dict[str, Handler] = {
@@ -56,10 +61,36 @@ OPERATIONS: dict[str, Handler] = {
 """Every operation of the two models, by name."""
 
 
+ATTEMPTS = 3
+"""How often a call runs when a resource's tags change under its authorization."""
+
+
+def retrying(handler: Handler) -> Handler:
+    """Run `handler` again, authorization included, when the tags it authorized on changed.
+
+    The failed attempt wrote nothing (its transaction rolled back); its decisions are
+    dropped from the call, so the audit log shows only those the result rests on.
+    """
+
+    @functools.wraps(handler)
+    def run(call: Call, params: dict[str, Any]) -> dict[str, Any]:
+        for attempt in range(1, ATTEMPTS + 1):
+            decided = len(call.decisions)
+            try:
+                return handler(call, params)
+            except TagsChanged:
+                if attempt == ATTEMPTS:
+                    raise
+                del call.decisions[decided:]
+        raise AssertionError("unreachable")
+
+    return run
+
+
 def register(registry: Registry) -> None:
     """Add the connections operations to `registry`, for both endpoints."""
     for name, handler in OPERATIONS.items():
-        registry.add(CONNECTIONS_SERVICES, name, handler)
+        registry.add(CONNECTIONS_SERVICES, name, retrying(handler))
 
 
-__all__ = ["OPERATIONS", "register"]
+__all__ = ["ATTEMPTS", "OPERATIONS", "register", "retrying"]

@@ -7,9 +7,10 @@ Every operation on an existing resource runs the same three steps:
    a caller who may not touch an ARN learns nothing about it, not even whether
    it exists, which is AWS's order (AccessDenied before ResourceNotFound);
 3. inside the write transaction, `recheck` that the record is still there and
-   still carries the tags that were authorized; a change in between is a
-   ConcurrentModificationException, so a decision is never applied to a
-   resource other than the one it was made for.
+   still carries the tags that were authorized; a change in between raises
+   TagsChanged, so a decision is never applied to a resource other than the
+   one it was made for. `register` runs the handler again from step 1 (a few
+   times at most) before the caller sees a ConcurrentModificationException.
 
 Authorization happens outside transactions because an authorizer may read the
 store itself, and a thread holding a transaction may not open a read.
@@ -87,6 +88,10 @@ def authorize_on(call: Call, found: Found, action: str | None = None,
     call.authorize(action, found.arn, context=context, resource_tags=found.tags)
 
 
+class TagsChanged(ConcurrentModificationException):
+    """The resource's tags changed between authorization and the write; nothing was written."""
+
+
 def recheck(tx: Tx, found: Found) -> Record:
     """The record as the transaction sees it; it must still exist and carry the authorized tags."""
     record = found.require()
@@ -94,7 +99,7 @@ def recheck(tx: Tx, found: Found) -> Record:
     if current is None or current.arn != record.arn:
         raise ResourceNotFoundException(f"{found.kind.noun} {found.arn} does not exist")
     if tx.tags(current.arn) != found.tags:
-        raise ConcurrentModificationException(
+        raise TagsChanged(
             f"The tags of {found.arn} changed while the request was being authorized. Retry the request.")
     return current
 

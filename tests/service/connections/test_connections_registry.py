@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import botocore.session
 import pytest
 from connections_env import SERVICES
 
 from codeconn.service import connections
+from codeconn.service.connections.resources import TagsChanged
 from codeconn.service.operations import build_registry
 from codeconn.service.registry import Registry
 
@@ -23,8 +27,9 @@ def test_every_model_operation_is_registered(service: str) -> None:
 def test_both_endpoints_share_one_handler_per_operation() -> None:
     registry = build_registry()
     for name, handler in connections.OPERATIONS.items():
-        assert registry.get("codestar-connections", name) is handler
-        assert registry.get("codeconnections", name) is handler
+        registered = registry.get("codestar-connections", name)
+        assert registered is registry.get("codeconnections", name)
+        assert registered.__wrapped__ is handler  # type: ignore[union-attr]
 
 
 def test_public_names_are_complete() -> None:
@@ -34,3 +39,24 @@ def test_public_names_are_complete() -> None:
         handlers = {name for name in vars(module) if callable(vars(module)[name]) and not name.startswith("_")
                     and getattr(vars(module)[name], "__module__", None) == module.__name__}
         assert handlers <= set(module.__all__), module.__name__
+
+
+def test_a_call_whose_tags_changed_under_it_runs_again_with_fresh_decisions() -> None:
+    runs: list[int] = []
+    call = SimpleNamespace(decisions=[])
+
+    def racing(call: Any, params: dict[str, Any]) -> dict[str, Any]:
+        runs.append(len(runs))
+        call.decisions.append(f"decision {len(runs)}")
+        if len(runs) < connections.ATTEMPTS:
+            raise TagsChanged("tags changed")
+        return {"ok": True}
+
+    assert connections.retrying(racing)(call, {}) == {"ok": True}
+    assert len(runs) == connections.ATTEMPTS and call.decisions == [f"decision {connections.ATTEMPTS}"]
+
+    def always(call: Any, params: dict[str, Any]) -> dict[str, Any]:
+        raise TagsChanged("tags changed")
+
+    with pytest.raises(TagsChanged):
+        connections.retrying(always)(call, {})
