@@ -191,27 +191,33 @@ def test_concurrent_creates_tags_and_deletes_leave_exactly_what_succeeded(
         assert server.stop() == 0
 
 
+def race_host_creates(clients: list[Any], provider: str, endpoint: str) -> None:
+    """One thread per client, all creating hosts at once, HOST_ATTEMPTS in all: exactly the
+    quota succeeds and every other create is LimitExceededException."""
+    threads = len(clients)
+    start = threading.Barrier(threads)
+
+    def create_hosts(number: int) -> list[str]:
+        outcomes = []
+        start.wait(timeout=CALL_TIMEOUT)
+        for attempt in range(HOST_ATTEMPTS // threads):
+            try:
+                clients[number].create_host(Name=f"h{number}-{attempt}", ProviderType=provider,
+                                            ProviderEndpoint=endpoint)
+                outcomes.append("created")
+            except ClientError as error:
+                outcomes.append(error_code(error))
+        return outcomes
+
+    outcomes = [outcome for per_thread in in_threads(threads, create_hosts) for outcome in per_thread]
+    assert outcomes.count("created") == HOST_QUOTA
+    assert outcomes.count("LimitExceededException") == HOST_ATTEMPTS - HOST_QUOTA
+
+
 def test_concurrent_host_creates_stop_exactly_at_the_quota(tmp_path: Path, database_args: tuple[str, ...]) -> None:
     with server_for(tmp_path, database_args) as server:
-        threads = 10
-        clients = [server.client(SERVICES[number % 2]) for number in range(threads)]
-        start = threading.Barrier(threads)
-
-        def create_hosts(number: int) -> list[str]:
-            outcomes = []
-            start.wait(timeout=CALL_TIMEOUT)
-            for attempt in range(HOST_ATTEMPTS // threads):
-                try:
-                    clients[number].create_host(Name=f"h{number}-{attempt}", ProviderType="GitHubEnterpriseServer",
-                                                ProviderEndpoint="https://ghe.example.com")
-                    outcomes.append("created")
-                except ClientError as error:
-                    outcomes.append(error_code(error))
-            return outcomes
-
-        outcomes = [outcome for per_thread in in_threads(threads, create_hosts) for outcome in per_thread]
-        assert outcomes.count("created") == HOST_QUOTA
-        assert outcomes.count("LimitExceededException") == HOST_ATTEMPTS - HOST_QUOTA
+        clients = [server.client(SERVICES[number % 2]) for number in range(10)]
+        race_host_creates(clients, "GitHubEnterpriseServer", "https://ghe.example.com")
         hosts = all_pages(server.client("codeconnections").list_hosts, "Hosts")
         assert len(hosts) == len({h["HostArn"] for h in hosts}) == HOST_QUOTA
         assert server.stop() == 0
@@ -245,25 +251,8 @@ def test_the_host_quota_holds_across_two_replicas_of_one_postgresql_database(
         tmp_path: Path, postgres_url: str) -> None:
     data = tmp_path / "data"  # shared: the replicas must share the secret key too
     with serve(data, "--database-url", postgres_url) as one, serve(data, "--database-url", postgres_url) as two:
-        threads = 10
-        clients = [(one, two)[number % 2].client(SERVICES[number % 2]) for number in range(threads)]
-        start = threading.Barrier(threads)
-
-        def create_hosts(number: int) -> list[str]:
-            outcomes = []
-            start.wait(timeout=CALL_TIMEOUT)
-            for attempt in range(HOST_ATTEMPTS // threads):
-                try:
-                    clients[number].create_host(Name=f"r{number}-{attempt}", ProviderType="GitLabSelfManaged",
-                                                ProviderEndpoint="https://gitlab.example.com")
-                    outcomes.append("created")
-                except ClientError as error:
-                    outcomes.append(error_code(error))
-            return outcomes
-
-        outcomes = [outcome for per_thread in in_threads(threads, create_hosts) for outcome in per_thread]
-        assert outcomes.count("created") == HOST_QUOTA
-        assert outcomes.count("LimitExceededException") == HOST_ATTEMPTS - HOST_QUOTA
+        clients = [(one, two)[number % 2].client(SERVICES[number % 2]) for number in range(10)]
+        race_host_creates(clients, "GitLabSelfManaged", "https://gitlab.example.com")
         for replica in (one, two):
             hosts = all_pages(replica.client("codeconnections").list_hosts, "Hosts")
             assert len({h["HostArn"] for h in hosts}) == HOST_QUOTA
