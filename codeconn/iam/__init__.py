@@ -25,15 +25,8 @@ from codeconn.iam.document import (
     Statement,
 )
 from codeconn.iam.errors import IamError, PolicySyntaxError, Problem, RequestError
-from codeconn.iam.evaluate import (
-    ALLOWED,
-    EXPLICIT_DENY,
-    IMPLICIT_DENY,
-    Authorizer,
-    Decision,
-    PolicySet,
-    evaluate,
-)
+from codeconn.iam.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
+from codeconn.iam.evaluate import Authorizer, PolicySet, evaluate
 from codeconn.iam.parse import parse_policy
 from codeconn.iam.request import (
     Principal,

@@ -107,7 +107,10 @@ def _arn_like(pattern: str, marks: frozenset[int]) -> ValueMatcher:
     return lambda value: split_arn(value) is not None and matcher(value)
 
 
-def _compare(reader: Callable[[str], float | None], compare: Callable[[float, float], bool]):
+MatcherBuilder = Callable[[str, frozenset[int]], ValueMatcher]
+
+
+def _compare(reader: Callable[[str], float | None], compare: Callable[[float, float], bool]) -> MatcherBuilder:
     def build(pattern: str, _marks: frozenset[int]) -> ValueMatcher:
         expected = reader(pattern)
 
@@ -175,7 +178,8 @@ _POLICY_VALUE_READERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _spec(name: str, family: str, build, *, negated: bool = False, variables: bool = False) -> OperatorSpec:
+def _spec(name: str, family: str, build: MatcherBuilder | None, *, negated: bool = False,
+          variables: bool = False) -> OperatorSpec:
     return OperatorSpec(name, family, negated, build, variables)
 
 

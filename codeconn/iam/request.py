@@ -12,7 +12,7 @@ the caller did not give them, so that `${aws:username}` works in tests.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -206,8 +206,9 @@ def check_typed_value(key: str, values: tuple[str, ...], catalog: Catalog) -> No
         return
     if not declared.multivalued and len(values) > 1:
         raise RequestError(f"context key {key!r} is single-valued ({declared.type}) but has {len(values)} values")
-    readers = {"Bool": read_bool, "Date": read_date, "Numeric": read_number, "IPAddress": read_ip,
-               "ARN": lambda v: v if len(v.split(":", 5)) == 6 and v.startswith("arn:") else None}
+    readers: dict[str, Callable[[str], object]] = {
+        "Bool": read_bool, "Date": read_date, "Numeric": read_number, "IPAddress": read_ip,
+        "ARN": lambda v: v if len(v.split(":", 5)) == 6 and v.startswith("arn:") else None}
     reader = readers.get(declared.scalar_type)
     if reader is None:
         return

@@ -323,7 +323,7 @@ def iso8601(value: Any) -> str:
         value = datetime.fromtimestamp(float(value), UTC)
     moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
     millis = moment.microsecond // 1000
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{millis:03d}" if millis else "") + "Z"
+    return str(moment.strftime("%Y-%m-%dT%H:%M:%S")) + (f".{millis:03d}" if millis else "") + "Z"
 
 
 def _float_text(value: Any) -> str:
