@@ -30,7 +30,9 @@ from codeconn.service.iam.model import (
     name_key,
     new_record,
     presumed_arn,
+    refuse_delete_with_policies,
     require,
+    under_path,
     user_out,
 )
 from codeconn.service.iam.pages import page
@@ -76,10 +78,8 @@ def get_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_groups(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListGroups", "*")
-    prefix = params.get("PathPrefix") or "/"
     with call.store.read(call.account_id) as reader:
-        records = [r for r in all_records(reader, GROUPS.kind) if r.data["Path"].startswith(prefix)]
-    records.sort(key=lambda r: r.name.lower())
+        records = under_path(reader, GROUPS.kind, params.get("PathPrefix"))
     items, more = page(records, params)
     return {"Groups": [group_out(r) for r in items], **more}
 
@@ -92,10 +92,7 @@ def delete_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         record = require(tx, GROUPS, call.account_id, name)
         if members(tx, record):
             raise DeleteConflict("Cannot delete entity, must remove users from group first.")
-        if record.data["InlinePolicies"]:
-            raise DeleteConflict("Cannot delete entity, must delete policies first.")
-        if record.data["AttachedPolicies"]:
-            raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+        refuse_delete_with_policies(record)
         tx.delete(GROUPS.kind, record.id)
     return {}
 

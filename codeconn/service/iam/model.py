@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import Any
 
 from codeconn.service.call import Call
-from codeconn.service.iam.errors import NoSuchEntity
+from codeconn.service.iam.errors import DeleteConflict, NoSuchEntity
 from codeconn.service.iam.ids import (
     GROUP_ID_PREFIX,
     ROLE_ID_PREFIX,
@@ -188,3 +188,18 @@ def group_out(record: Record) -> dict[str, Any]:
 def all_records(reader: Reader, kind: str) -> list[Record]:
     """Every record of `kind` in the reader's account, in creation order (IAM accounts are small)."""
     return list(reader.list(kind).records)
+
+
+def under_path(reader: Reader, kind: str, prefix: str | None) -> list[Record]:
+    """The entities of `kind` whose path starts with `prefix` (default `/`), by name as IAM lists them."""
+    records = [r for r in all_records(reader, kind) if r.data["Path"].startswith(prefix or "/")]
+    records.sort(key=lambda r: r.name.lower())
+    return records
+
+
+def refuse_delete_with_policies(record: Record) -> None:
+    """IAM's DeleteConflict for an entity that still has inline or attached policies."""
+    if record.data["InlinePolicies"]:
+        raise DeleteConflict("Cannot delete entity, must delete policies first.")
+    if record.data["AttachedPolicies"]:
+        raise DeleteConflict("Cannot delete entity, must detach all policies first.")

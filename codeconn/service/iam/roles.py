@@ -16,11 +16,10 @@ from codeconn.iam import PolicyKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.documents import check_document, check_trust_size, encoded
-from codeconn.service.iam.errors import DeleteConflict, EntityAlreadyExists
+from codeconn.service.iam.errors import EntityAlreadyExists
 from codeconn.service.iam.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
     ROLES,
-    all_records,
     boundary_out,
     changed,
     changing,
@@ -29,8 +28,10 @@ from codeconn.service.iam.model import (
     name_key,
     new_record,
     presumed_arn,
+    refuse_delete_with_policies,
     require,
     tag_list,
+    under_path,
 )
 from codeconn.service.iam.pages import page
 from codeconn.service.iam.tags import apply_tags, request_tags
@@ -106,10 +107,8 @@ def get_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 def list_roles(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListRoles", "*")
-    prefix = params.get("PathPrefix") or "/"
     with call.store.read(call.account_id) as reader:
-        records = [r for r in all_records(reader, ROLES.kind) if r.data["Path"].startswith(prefix)]
-    records.sort(key=lambda r: r.name.lower())
+        records = under_path(reader, ROLES.kind, params.get("PathPrefix"))
     items, more = page(records, params)
     return {"Roles": [role_out(r, full=False) for r in items], **more}
 
@@ -147,10 +146,7 @@ def delete_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         record = find(tx, ROLES, call.account_id, name)
         _authorize_on_role(call, "DeleteRole", record, name, tx.tags(record.arn) if record else {})
         record = require(tx, ROLES, call.account_id, name)
-        if record.data["InlinePolicies"]:
-            raise DeleteConflict("Cannot delete entity, must delete policies first.")
-        if record.data["AttachedPolicies"]:
-            raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+        refuse_delete_with_policies(record)
         if record.data.get("PermissionsBoundary"):
             counts.adjust(tx, record.data["PermissionsBoundary"], counts.BOUNDARY_USES, -1)
         tx.delete(ROLES.kind, record.id)

@@ -23,7 +23,6 @@ from codeconn.service.iam.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
     ACCESS_KEY,
     USERS,
-    all_records,
     changing,
     find,
     missing,
@@ -31,7 +30,9 @@ from codeconn.service.iam.model import (
     name_key,
     new_record,
     presumed_arn,
+    refuse_delete_with_policies,
     require,
+    under_path,
     user_out,
 )
 from codeconn.service.iam.pages import page
@@ -89,10 +90,8 @@ def _get_self(call: Call) -> dict[str, Any]:
 
 def list_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListUsers", "*")
-    prefix = params.get("PathPrefix") or "/"
     with call.store.read(call.account_id) as reader:
-        records = [r for r in all_records(reader, USERS.kind) if r.data["Path"].startswith(prefix)]
-    records.sort(key=lambda r: r.name.lower())
+        records = under_path(reader, USERS.kind, params.get("PathPrefix"))
     items, more = page(records, params)
     return {"Users": [user_out(r) for r in items], **more}
 
@@ -126,10 +125,7 @@ def delete_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         record = require(tx, USERS, call.account_id, name)
         if tx.count(ACCESS_KEY, where={"UserId": record.id}):
             raise DeleteConflict("Cannot delete entity, must delete access keys first.")
-        if record.data["InlinePolicies"]:
-            raise DeleteConflict("Cannot delete entity, must delete policies first.")
-        if record.data["AttachedPolicies"]:
-            raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+        refuse_delete_with_policies(record)
         if record.data["Groups"]:
             raise DeleteConflict("Cannot delete entity, must remove user from all groups first.")
         if record.data.get("PermissionsBoundary"):
