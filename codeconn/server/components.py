@@ -11,7 +11,12 @@ starts a server, so the rest of the command never loads the service layer.
 
 from __future__ import annotations
 
-from codeconn.auth import OrgPolicyError, PolicyAuthorizer, StoreDirectory, load_org_policies
+from codeconn.auth import (
+    OrgPolicyError,
+    PolicyAuthorizer,
+    StoreDirectory,
+    load_org_policies,
+)
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.runner import Components

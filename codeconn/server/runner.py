@@ -80,6 +80,31 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
     _print(out, "codeconn stopped.")
 
 
+@contextmanager
+def serving_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *,
+                      start_timeout: float = 10.0, stop_timeout: float = 15.0) -> Generator[str, None, None]:
+    """Serve `app` from a background thread until the block ends; yields the endpoint URL.
+
+    For embedding and for tests that want the real HTTP path in-process: the wait
+    for the server to listen and the wait for it to stop are both bounded, and the
+    socket is always released.
+    """
+    listener = bind(host, port)
+    server = Server(uvicorn_config(app))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        if not server.ready.wait(start_timeout):
+            raise ListenError(f"the server did not start within {start_timeout} s")
+        yield endpoint_url(host, listener.getsockname()[1])
+    finally:
+        server.stop()
+        thread.join(stop_timeout)
+        listener.close()
+        if thread.is_alive():
+            raise ListenError(f"the server did not stop within {stop_timeout} s")
+
+
 def uvicorn_config(app: ASGIApp) -> uvicorn.Config:
     """uvicorn as the server wants it: quiet, no access log, no proxy headers trusted, bounded shutdown."""
     return uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False, server_header=False,

@@ -7,7 +7,6 @@ store as those parts will. Everything else goes through boto3 and the wire.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -21,11 +20,9 @@ from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
 from codeconn.server.components import build_components
 from codeconn.server.config import ServeConfig
-from codeconn.server.runner import Components, Server, bind, uvicorn_config
+from codeconn.server.runner import Components, serving_in_thread
 from codeconn.store import Record
 
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 15.0
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 ACCOUNT = "000000000000"
 
@@ -62,21 +59,12 @@ def real_server(data_dir: Path) -> Iterator[RealServer]:
     config = ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     components = build_components(config)
-    listener = bind(config.host, 0)
     audit = AuditLog(config.audit_path)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit)
-    server = Server(uvicorn_config(app))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
     try:
-        if not server.ready.wait(START_TIMEOUT):
-            raise RuntimeError(f"the server did not start within {START_TIMEOUT} s")
-        yield RealServer(f"http://127.0.0.1:{listener.getsockname()[1]}", components)
+        with serving_in_thread(app, config.host) as url:
+            yield RealServer(url, components)
     finally:
-        server.stop()
-        thread.join(STOP_TIMEOUT)
         audit.close()
         components.close()
-        listener.close()
-        assert not thread.is_alive(), "the server did not stop"

@@ -8,7 +8,6 @@ error answers at once. (A module of its own, not conftest.py: test modules impor
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,11 +21,9 @@ from server_fakes import ROOT_KEY, ROOT_SECRET, fake_components
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog, AuditRecord, read_audit
 from codeconn.server.config import ServeConfig
-from codeconn.server.runner import Components, Server, bind, uvicorn_config
+from codeconn.server.runner import Components, serving_in_thread
 from codeconn.service.call import IamMode
 
-START_TIMEOUT = 10.0
-STOP_TIMEOUT = 15.0
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 
 
@@ -56,21 +53,12 @@ def live_server(data_dir: Path, *, mode: IamMode = IamMode.ENFORCE, **overrides:
     """A server on a free loopback port until the block ends."""
     config = replace(ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir, iam=mode), **overrides)
     components = fake_components(mode)
-    listener = bind(config.host, 0)
     audit = AuditLog(config.audit_path)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit)
-    server = Server(uvicorn_config(app))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
     try:
-        if not server.ready.wait(START_TIMEOUT):
-            raise RuntimeError(f"the test server did not start within {START_TIMEOUT} s")
-        yield LiveServer(f"http://127.0.0.1:{listener.getsockname()[1]}", config, components)
+        with serving_in_thread(app, config.host) as url:
+            yield LiveServer(url, config, components)
     finally:
-        server.stop()
-        thread.join(STOP_TIMEOUT)
         audit.close()
         components.close()
-        listener.close()
-        assert not thread.is_alive(), "the test server did not stop"

@@ -43,3 +43,21 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 
 def test_the_secret_stays_out_of_repr() -> None:
     assert "own-secret" not in repr(ServeConfig(root_credentials=("AKIAOWNKEY", "own-secret")))
+
+
+def test_serving_in_thread_answers_then_releases_its_port() -> None:
+    import socket
+
+    import httpx
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    from codeconn.server.runner import serving_in_thread
+
+    app = Starlette(routes=[Route("/", lambda request: PlainTextResponse("hello"))])
+    with serving_in_thread(app) as url:
+        assert httpx.get(url).text == "hello"
+        port = int(url.rsplit(":", 1)[1])
+    with socket.create_server(("127.0.0.1", port)):  # free again once the block has ended
+        pass
