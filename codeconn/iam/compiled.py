@@ -133,11 +133,12 @@ def _grant(spec: Principals, principal: Principal) -> Grant | None:
         return Grant.DIRECT if principal.arn in spec.service else None
     if principal.arn in spec.federated or principal.arn in spec.canonical_user:
         return Grant.DIRECT
+    # The caller named as itself: its user, federated-user or role-session ARN. A role given
+    # without a session has only the role's ARN, and naming that is a grant to the role.
+    own = principal.session_arn or (None if principal.type is PrincipalType.ROLE_SESSION else principal.arn)
     best: Grant | None = None
     for value in spec.aws:
-        if value in (principal.session_arn, principal.arn) and principal.type is not PrincipalType.ROLE_SESSION:
-            return Grant.DIRECT
-        if principal.session_arn is not None and value == principal.session_arn:
+        if value == own:
             return Grant.DIRECT
         if principal.role_arn is not None and value == principal.role_arn:
             best = Grant.ROLE
