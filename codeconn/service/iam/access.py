@@ -16,8 +16,15 @@ from typing import Any
 
 from codeconn.iam.catalog import Catalog
 from codeconn.service.call import Call
-from codeconn.service.iam.model import GROUPS, EntityKind
-from codeconn.store import Reader, Record
+from codeconn.service.iam.model import (
+    GROUPS,
+    EntityKind,
+    find,
+    missing,
+    presumed_arn,
+    require,
+)
+from codeconn.store import Reader, Record, Tx
 
 
 @functools.cache
@@ -74,3 +81,26 @@ def entity_keys(kind: EntityKind, record: Record | None, reader: Reader) -> dict
     if record is None or kind is GROUPS:
         return {"resource_tags": {}}
     return {"resource_tags": reader.tags(record.arn), "boundary": record.data.get("PermissionsBoundary")}
+
+
+def read_entity(call: Call, kind: EntityKind, name: str, operation: str, **keys: Any) -> Record:
+    """The entity `name`, once `iam:<operation>` on it is allowed.
+
+    The decision comes first, as AWS's order is: a caller who may not act on the
+    name learns nothing, not even whether the entity exists (NoSuchEntity after).
+    """
+    with call.store.read(call.account_id) as reader:
+        record = find(reader, kind, call.account_id, name)
+        entity = entity_keys(kind, record, reader)
+    authorize(call, operation, presumed_arn(kind, call.account_id, name, record), **entity, **keys)
+    if record is None:
+        raise missing(kind, name)
+    return record
+
+
+def entity_to_change(tx: Tx, call: Call, kind: EntityKind, name: str, operation: str, **keys: Any) -> Record:
+    """`read_entity` inside a write transaction: the record the change applies to."""
+    record = find(tx, kind, call.account_id, name)
+    authorize(call, operation, presumed_arn(kind, call.account_id, name, record), **entity_keys(kind, record, tx),
+              **keys)
+    return require(tx, kind, call.account_id, name)

@@ -26,7 +26,6 @@ from codeconn.service.iam.model import (
     changed,
     changing,
     find,
-    missing,
     presumed_arn,
     require,
 )
@@ -38,10 +37,7 @@ def _attach(kind: EntityKind) -> Handler:
     def attach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_arn = params[kind.name_field], params["PolicyArn"]
         with changing(call) as tx:
-            record = find(tx, kind, call.account_id, name)
-            access.authorize(call, f"Attach{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
-                             policy_arn=policy_arn, **access.entity_keys(kind, record, tx))
-            record = require(tx, kind, call.account_id, name)
+            record = access.entity_to_change(tx, call, kind, name, f"Attach{kind.title}Policy", policy_arn=policy_arn)
             policy = managed.require_attachable(tx, policy_arn)
             attached = list(record.data["AttachedPolicies"])
             if policy.arn in attached:
@@ -58,10 +54,7 @@ def _detach(kind: EntityKind) -> Handler:
     def detach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_arn = params[kind.name_field], params["PolicyArn"]
         with changing(call) as tx:
-            record = find(tx, kind, call.account_id, name)
-            access.authorize(call, f"Detach{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
-                             policy_arn=policy_arn, **access.entity_keys(kind, record, tx))
-            record = require(tx, kind, call.account_id, name)
+            record = access.entity_to_change(tx, call, kind, name, f"Detach{kind.title}Policy", policy_arn=policy_arn)
             managed.check_policy_arn(policy_arn)
             attached = list(record.data["AttachedPolicies"])
             if policy_arn not in attached:
@@ -76,13 +69,7 @@ def _detach(kind: EntityKind) -> Handler:
 def _list_attached(kind: EntityKind) -> Handler:
     def list_attached(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, prefix = params[kind.name_field], params.get("PathPrefix") or "/"
-        with call.store.read(call.account_id) as reader:
-            record = find(reader, kind, call.account_id, name)
-            keys = access.entity_keys(kind, record, reader)
-        access.authorize(call, f"ListAttached{kind.title}Policies",
-                         presumed_arn(kind, call.account_id, name, record), **keys)
-        if record is None:
-            raise missing(kind, name)
+        record = access.read_entity(call, kind, name, f"ListAttached{kind.title}Policies")
         attached = []
         for arn in record.data["AttachedPolicies"]:
             parts = split_iam_arn(arn, "policy")
@@ -117,10 +104,7 @@ def _delete_boundary(kind: EntityKind) -> Handler:
     def delete_boundary(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name = params[kind.name_field]
         with changing(call) as tx:
-            record = find(tx, kind, call.account_id, name)
-            access.authorize(call, f"Delete{kind.title}PermissionsBoundary",
-                             presumed_arn(kind, call.account_id, name, record), **access.entity_keys(kind, record, tx))
-            record = require(tx, kind, call.account_id, name)
+            record = access.entity_to_change(tx, call, kind, name, f"Delete{kind.title}PermissionsBoundary")
             previous = record.data.get("PermissionsBoundary")
             if previous:
                 counts.adjust(tx, previous, counts.BOUNDARY_USES, -1)

@@ -21,7 +21,6 @@ from codeconn.service.iam.model import (
     changed,
     changing,
     find,
-    missing,
     presumed_arn,
     require,
 )
@@ -54,12 +53,7 @@ def _put(kind: EntityKind) -> Handler:
 def _get(kind: EntityKind) -> Handler:
     def get(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_name = params[kind.name_field], params["PolicyName"]
-        with call.store.read(call.account_id) as reader:
-            record = find(reader, kind, call.account_id, name)
-            keys = access.entity_keys(kind, record, reader)
-        access.authorize(call, f"Get{kind.title}Policy", presumed_arn(kind, call.account_id, name, record), **keys)
-        if record is None:
-            raise missing(kind, name)
+        record = access.read_entity(call, kind, name, f"Get{kind.title}Policy")
         policy = record.data["InlinePolicies"].get(policy_name.lower())
         if policy is None:
             raise _no_policy(kind, policy_name)
@@ -72,10 +66,7 @@ def _delete(kind: EntityKind) -> Handler:
     def delete(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_name = params[kind.name_field], params["PolicyName"]
         with changing(call) as tx:
-            record = find(tx, kind, call.account_id, name)
-            access.authorize(call, f"Delete{kind.title}Policy", presumed_arn(kind, call.account_id, name, record),
-                             **access.entity_keys(kind, record, tx))
-            record = require(tx, kind, call.account_id, name)
+            record = access.entity_to_change(tx, call, kind, name, f"Delete{kind.title}Policy")
             policies = dict(record.data["InlinePolicies"])
             if policies.pop(policy_name.lower(), None) is None:
                 raise _no_policy(kind, policy_name)
@@ -87,12 +78,7 @@ def _delete(kind: EntityKind) -> Handler:
 def _list(kind: EntityKind) -> Handler:
     def list_policies(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name = params[kind.name_field]
-        with call.store.read(call.account_id) as reader:
-            record = find(reader, kind, call.account_id, name)
-            keys = access.entity_keys(kind, record, reader)
-        access.authorize(call, f"List{kind.title}Policies", presumed_arn(kind, call.account_id, name, record), **keys)
-        if record is None:
-            raise missing(kind, name)
+        record = access.read_entity(call, kind, name, f"List{kind.title}Policies")
         names = sorted((p["PolicyName"] for p in record.data["InlinePolicies"].values()), key=str.lower)
         items, more = page(names, params)
         return {"PolicyNames": items, **more}
