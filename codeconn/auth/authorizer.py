@@ -20,11 +20,8 @@ change to the caller's policies), so repeated calls of one principal compile
 nothing. A call that brings a resource-based policy (sts:AssumeRole and the
 role's trust policy) compiles that set for the call.
 
-A role trust policy must always grant: even within one account, AWS lets a
-principal assume a role only when the trust policy names it or its account. The
-engine's general same-account rule (an identity-based allow suffices) would let
-a caller through on its identity policy alone, so for a TRUST policy a decision
-that no trust statement matched is a deny "because no role trust policy allows".
+A role trust policy, passed as the resource policy of sts:AssumeRole, must always
+grant the caller; the engine applies that rule itself (PolicyKind.TRUST).
 """
 
 from __future__ import annotations
@@ -39,16 +36,11 @@ from codeconn.auth.context import request_context
 from codeconn.auth.org import OrgPolicies
 from codeconn.iam import (
     ALLOWED,
-    EXPLICIT_DENY,
-    IMPLICIT_DENY,
     Authorizer,
     Decision,
     Policy,
-    PolicyKind,
     PolicySet,
-    Request,
     make_request,
-    parse_policy,
 )
 from codeconn.iam.catalog import Catalog
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
@@ -98,10 +90,7 @@ class PolicyAuthorizer:
                                resource_account=resource_account, catalog=self._catalog)
         if resource_policy is None:
             return self._compiled_for(call.caller).evaluate(request)
-        decision = Authorizer(self._policy_set(call.caller, resource_policy)).evaluate(request)
-        if resource_policy.kind is PolicyKind.TRUST:
-            return _trust_must_grant(decision, _trust_grants(resource_policy, request))
-        return decision
+        return Authorizer(self._policy_set(call.caller, resource_policy)).evaluate(request)
 
     def _policy_set(self, caller: Caller, resource_policy: Policy | None = None) -> PolicySet:
         return replace(caller.policies, resource=resource_policy, scps=self.org.scps, rcps=self.org.rcps)
@@ -121,29 +110,3 @@ class PolicyAuthorizer:
             while len(self._compiled) > self._cache_size:
                 self._compiled.popitem(last=False)
         return compiled
-
-
-_ALLOW_EVERYTHING = parse_policy({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
-                                                                          "Resource": "*"}]}, name="probe")
-
-
-def _trust_grants(trust: Policy, request: Request) -> bool:
-    """Whether the trust policy grants this caller at all (naming it, its role or its account).
-
-    Decided with an identity side that allows everything, so that only the trust
-    policy can be missing: the answer tells "no role trust policy allows" from "no
-    identity-based policy allows" when the real decision is a deny.
-    """
-    probe = Authorizer(PolicySet(identity=(_ALLOW_EVERYTHING,), resource=trust)).evaluate(request)
-    return any(m.kind is PolicyKind.TRUST for m in probe.matched)
-
-
-def _trust_must_grant(decision: Decision, grants: bool) -> Decision:
-    """A decision under a role trust policy: never allowed without a grant; its reasons name the trust policy."""
-    if decision.decision == EXPLICIT_DENY:
-        if decision.denied_by is PolicyKind.RESOURCE:
-            return Decision(EXPLICIT_DENY, decision.matched, PolicyKind.TRUST)
-        return decision
-    if not grants and decision.denied_by in (None, PolicyKind.IDENTITY, PolicyKind.RESOURCE):
-        return Decision(IMPLICIT_DENY, (), PolicyKind.TRUST)
-    return decision

@@ -15,7 +15,13 @@
 """
 
 from codeconn.iam.compiled import Grant
-from codeconn.iam.decision import MatchedStatement
+from codeconn.iam.decision import (
+    ALLOWED,
+    EXPLICIT_DENY,
+    IMPLICIT_DENY,
+    Decision,
+    MatchedStatement,
+)
 from codeconn.iam.document import (
     Condition,
     Effect,
@@ -25,7 +31,6 @@ from codeconn.iam.document import (
     Statement,
 )
 from codeconn.iam.errors import IamError, PolicySyntaxError, Problem, RequestError
-from codeconn.iam.decision import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision
 from codeconn.iam.evaluate import Authorizer, PolicySet, evaluate
 from codeconn.iam.parse import parse_policy
 from codeconn.iam.request import (

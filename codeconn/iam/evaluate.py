@@ -17,6 +17,12 @@ The order of the steps is AWS's (IAM User Guide, "Policy evaluation logic" and
 6. identity-based policies, then the permissions boundary, then the session
    policy must allow; the account root needs no identity-based allow.
 
+A role trust policy (the resource-based policy of sts:AssumeRole) is stricter
+than other resource-based policies: it must grant the caller in every case, even
+within one account, where an identity-based allow alone would otherwise do (IAM
+User Guide, "Roles terms and concepts": a trust policy defines who can assume the
+role); its denials are reported as the role trust policy's.
+
 A decision carries the statements that decided and, for a deny, the kind of
 policy that denied, in AWS's AccessDenied wording.
 """
@@ -74,11 +80,13 @@ class Authorizer:
     _scps: tuple[ActionIndex, ...] = field(init=False)
     _rcps: tuple[ActionIndex, ...] = field(init=False)
     _simple: bool = field(init=False)
+    _resource_kind: PolicyKind = field(init=False)  # RESOURCE, or TRUST for a role trust policy
 
     def __post_init__(self) -> None:
         p = self.policies
         self._identity = ActionIndex(p.identity)
         self._resource = ActionIndex([p.resource]) if p.resource is not None else None
+        self._resource_kind = p.resource.kind if p.resource is not None else PolicyKind.RESOURCE
         self._boundary = ActionIndex(p.boundaries) if p.boundaries else None
         self._session = ActionIndex(p.session) if p.session else None
         self._scps = tuple(ActionIndex(level) for level in p.scps)
@@ -116,11 +124,12 @@ class Authorizer:
         key = request.action_key
         is_service = principal.type is PrincipalType.SERVICE
         uses_identity = principal.type in _IDENTITY_CALLERS
+        resource_kind = self._resource_kind
         levels: list[tuple[PolicyKind, ActionIndex]] = []
         if uses_identity:
             levels.append((PolicyKind.IDENTITY, self._identity))
         if self._resource is not None:
-            levels.append((PolicyKind.RESOURCE, self._resource))
+            levels.append((resource_kind, self._resource))
         if uses_identity and self._boundary is not None:
             levels.append((PolicyKind.BOUNDARY, self._boundary))
         # Session policies exist only for sessions (assumed roles, federated users), not IAM users.
@@ -160,17 +169,19 @@ class Authorizer:
                 if this is not None:
                     resource_hits.append(stmt.matched)
                     grant = _stronger(grant, this)
+        if grant is None and resource_kind is PolicyKind.TRUST:
+            return Decision(IMPLICIT_DENY, (), PolicyKind.TRUST)
         if not uses_identity:
             # The root of the resource's account and AWS services need no identity-based allow.
             if principal.type is PrincipalType.ROOT and not request.cross_account:
                 return Decision(ALLOWED, tuple(resource_hits))
             if grant is not None:
                 return Decision(ALLOWED, tuple(resource_hits))
-            return Decision(IMPLICIT_DENY, (), PolicyKind.RESOURCE)
+            return Decision(IMPLICIT_DENY, (), resource_kind)
 
         cross = request.cross_account
         if cross and grant is None:
-            return Decision(IMPLICIT_DENY, (), PolicyKind.RESOURCE)
+            return Decision(IMPLICIT_DENY, (), resource_kind)
         if not cross and grant is Grant.DIRECT:
             return Decision(ALLOWED, tuple(resource_hits))
 

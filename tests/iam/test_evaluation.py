@@ -25,6 +25,7 @@ from codeconn.iam import (
     PolicySet,
     evaluate,
     make_request,
+    parse_policy,
 )
 from codeconn.policytest import load_cases, load_file, run_cases
 
@@ -160,3 +161,38 @@ def test_reason_names_the_action_as_aws_does():
     denied = Decision(IMPLICIT_DENY, (), PolicyKind.IDENTITY)
     assert denied.reason("codestar-connections:CreateConnection") == (
         "because no identity-based policy allows the codestar-connections:CreateConnection action")
+
+
+TRUST_ROLE = "arn:aws:iam::111122223333:role/deployer"
+
+
+@pytest.mark.parametrize("trusted, identity_allows, expect, denied_by", [
+    pytest.param("arn:aws:iam::111122223333:user/alice", False, "allowed", None,
+                 id="trust policy naming the caller allows on its own within the account"),
+    pytest.param("arn:aws:iam::111122223333:root", True, "allowed", None,
+                 id="trust policy naming the account delegates to the identity-based allow"),
+    pytest.param("arn:aws:iam::111122223333:root", False, "implicitDeny", PolicyKind.IDENTITY,
+                 id="trust policy naming the account, identity silent: denied by the identity side"),
+    pytest.param("arn:aws:iam::111122223333:user/bob", True, "implicitDeny", PolicyKind.TRUST,
+                 id="within one account an identity-based allow is not enough: the trust policy must grant"),
+])
+def test_a_role_trust_policy_must_always_grant(trusted: str, identity_allows: bool, expect: str,
+                                               denied_by: PolicyKind | None) -> None:
+    trust = parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": trusted}, "Action": "sts:AssumeRole"}]},
+        name="trust", kind=PolicyKind.TRUST)
+    identity = [parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": TRUST_ROLE}]}, name="assume")]
+    decision = Authorizer(PolicySet(identity=identity if identity_allows else (), resource=trust)).evaluate(
+        make_request(principal="arn:aws:iam::111122223333:user/alice", action="sts:AssumeRole",
+                     resource=TRUST_ROLE))
+    assert (decision.decision, decision.denied_by) == (expect, denied_by)
+
+
+def test_an_explicit_deny_in_a_trust_policy_is_reported_as_the_trust_policys() -> None:
+    trust = parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}]}, name="trust", kind=PolicyKind.TRUST)
+    decision = Authorizer(PolicySet(resource=trust)).evaluate(
+        make_request(principal="arn:aws:iam::111122223333:user/alice", action="sts:AssumeRole", resource=TRUST_ROLE))
+    assert (decision.decision, decision.denied_by) == ("explicitDeny", PolicyKind.TRUST)
+    assert decision.reason() == "with an explicit deny in a role trust policy"
