@@ -6,19 +6,13 @@ from collections.abc import Iterator
 
 import auth_helpers
 import pytest
-from iam_bench import Bench
-
-from codeconn.service.call import IamMode
-from codeconn.store import SecretBox, open_store
+from iam_bench import Bench, fresh_bench
 
 
 @pytest.fixture
 def bench() -> Iterator[Bench]:
-    store = open_store("sqlite://")
-    try:
-        yield Bench(store, SecretBox(SecretBox.generate_key()), IamMode.ENFORCE)
-    finally:
-        store.close()
+    with fresh_bench() as bench:
+        yield bench
 
 
 @pytest.fixture

@@ -11,7 +11,17 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "iam"))
 
-from iam_bench import ACCOUNT, NOW, OTHER_ACCOUNT, Bench, allow, deny, document, trust
+from iam_bench import (
+    ACCOUNT,
+    NOW,
+    OTHER_ACCOUNT,
+    Bench,
+    allow,
+    deny,
+    document,
+    fresh_bench,
+    trust,
+)
 
 from codeconn.auth import ExpiredCredentials
 from codeconn.service.call import IamMode
@@ -29,11 +39,8 @@ ASSUME = allow("sts:AssumeRole")
 
 @pytest.fixture
 def bench() -> Iterator[Bench]:
-    store = open_store("sqlite://")
-    try:
-        yield Bench(store, SecretBox(SecretBox.generate_key()), IamMode.ENFORCE)
-    finally:
-        store.close()
+    with fresh_bench() as bench:
+        yield bench
 
 
 def test_get_caller_identity_for_root_user_and_session(bench: Bench) -> None:

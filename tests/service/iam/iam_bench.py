@@ -14,7 +14,8 @@ access key that IAM handlers created, decided by `PolicyAuthorizer`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from codeconn.iam.catalog import Catalog
 from codeconn.service import iam, sts
 from codeconn.service.call import Call, Caller, IamMode
 from codeconn.service.registry import Registry
-from codeconn.store import SecretBox, Store
+from codeconn.store import SecretBox, Store, open_store
 from codeconn.wire.protocols.query import serialize_response
 from codeconn.wire.validate import validate
 
@@ -191,3 +192,13 @@ def _check_required(shape: Shape, value: Any, path: str) -> None:
     elif shape.type_name == "list":
         for i, item in enumerate(value):
             _check_required(shape.member, item, f"{path}[{i}]")  # type: ignore[attr-defined]
+
+
+@contextmanager
+def fresh_bench(mode: IamMode = IamMode.ENFORCE) -> Iterator[Bench]:
+    """A bench over a new in-memory store and a new secret key, closed afterwards."""
+    store = open_store("sqlite://")
+    try:
+        yield Bench(store, SecretBox(SecretBox.generate_key()), mode)
+    finally:
+        store.close()
