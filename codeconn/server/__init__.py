@@ -8,54 +8,49 @@
 The concrete store, directory and authorizer are chosen in `components.py`
 (imported only when a server really starts); everything else takes them as
 arguments.
+
+Submodules load on first use of a name (PEP 562): a command that needs only part
+of the edge (`codeconn audit` reads the log) does not import the rest.
 """
 
-from codeconn.server.app import HEALTH_PATH, create_app
-from codeconn.server.audit import (
-    AuditDecision,
-    AuditFilter,
-    AuditLog,
-    AuditRecord,
-    AuditSink,
-    MemoryAudit,
-    read_audit,
-)
-from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig, is_loopback
-from codeconn.server.edge import Edge, Incoming, utc_now
-from codeconn.server.errors import (
-    ConfigError,
-    ListenError,
-    OperationNotImplemented,
-    ServerError,
-    answer_for,
-)
-from codeconn.server.runner import Components, ComponentsFactory, Server, run
-from codeconn.server.scrub import scrub
+from __future__ import annotations
 
-__all__ = [
-    "HEALTH_PATH",
-    "WELL_KNOWN_CREDENTIALS",
-    "AuditDecision",
-    "AuditFilter",
-    "AuditLog",
-    "AuditRecord",
-    "AuditSink",
-    "Components",
-    "ComponentsFactory",
-    "ConfigError",
-    "Edge",
-    "Incoming",
-    "ListenError",
-    "MemoryAudit",
-    "OperationNotImplemented",
-    "ServeConfig",
-    "Server",
-    "ServerError",
-    "answer_for",
-    "create_app",
-    "is_loopback",
-    "read_audit",
-    "run",
-    "scrub",
-    "utc_now",
-]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "AuditDecision": "audit",
+    "AuditFilter": "audit",
+    "AuditLog": "audit",
+    "AuditRecord": "audit",
+    "AuditSink": "audit",
+    "Components": "runner",
+    "ComponentsFactory": "runner",
+    "ConfigError": "errors",
+    "Edge": "edge",
+    "HEALTH_PATH": "app",
+    "Incoming": "edge",
+    "ListenError": "errors",
+    "MemoryAudit": "audit",
+    "OperationNotImplemented": "errors",
+    "ServeConfig": "config",
+    "Server": "runner",
+    "ServerError": "errors",
+    "WELL_KNOWN_CREDENTIALS": "config",
+    "answer_for": "errors",
+    "create_app": "app",
+    "is_loopback": "config",
+    "read_audit": "audit",
+    "run": "runner",
+    "scrub": "scrub",
+    "utc_now": "edge",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
