@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/iam.py [--workload PATH] [--json] [--repeat N] [--limit N]
                                        [--engines codeconn,cedarpy,principalmapper]
 
-The workload (shared/bench/iam-workload.json by default) is a CodePipeline role's
+The workload (benchmarks/data/iam-workload.json by default) is a CodePipeline role's
 identity policies and 10,000 requests with the decision AWS makes for each. Every
 engine does its one-off work before the clock starts: policies parsed or translated
 once, its own request objects built once (codeconn's `make_request`, cedarpy's request
@@ -33,7 +33,7 @@ from engines import Prepared, cedar, codeconn_iam, pmapper
 from engines.workload import Workload, WorkloadError, first_differences, load_workload
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_WORKLOAD = REPO / "../shared/bench/iam-workload.json"
+DEFAULT_WORKLOAD = REPO / "benchmarks" / "data" / "iam-workload.json"
 ENGINES: dict[str, Callable[[Workload], Prepared]] = {
     codeconn_iam.NAME: codeconn_iam.prepare,
     cedar.NAME: cedar.prepare,

@@ -1,6 +1,6 @@
 """`codeconn policy test FILE [FILE ...] [--json]`: run policy test files, as CI runs them.
 
-The command is the front door to `shared/specs/policy-test-format.md`, whose
+The command is the front door to `docs/policy-test-format.md`, whose
 promises are exit codes and one JSON shape: 0 when every case's decision equals
 its `expect`, 1 when any differs, 2 when a file cannot be read or is malformed.
 On exit 2 nothing is run and nothing is written to stdout; every fault of every

@@ -1,4 +1,4 @@
-"""Policy test files (`shared/specs/policy-test-format.md`) and the pieces the simulator shares:
+"""Policy test files (`docs/policy-test-format.md`) and the pieces the simulator shares:
 load and run test files, read JSON / YAML documents, build typed request context."""
 
 from codeconn.policytest.cases import DECISIONS, Case, default_catalog, load_cases, load_file

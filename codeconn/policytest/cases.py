@@ -1,6 +1,6 @@
 """Reading policy test files into cases the engine can decide.
 
-The format is fixed by `shared/specs/policy-test-format.md`, a contract users
+The format is fixed by `docs/policy-test-format.md`, a contract users
 rely on. What this module promises, rule by rule:
 
 - `defaults` is merged under each case: the case wins, `request` is merged field

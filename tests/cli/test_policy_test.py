@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ DATA = ROOT / "tests" / "data" / "policytest"
 PASSING = DATA / "pipeline.json"
 FAILING = DATA / "pipeline-failing.yaml"
 BAD_TIME = DATA / "bad-current-time.yml"
-WORKLOAD = ROOT.parent / "shared" / "bench" / "iam-workload.json"
+WORKLOAD = ROOT / "benchmarks" / "data" / "iam-workload.json"
 
 ROLE = "arn:aws:iam::111122223333:role/PipelineRole"
 USE = "codestar-connections:UseConnection"
@@ -155,12 +154,9 @@ def test_yaml_and_json_files_are_read_by_their_suffix(tmp_path: Path, suffix: st
 
 # -- the 10,000-case workload ------------------------------------------------------------------------
 
-@pytest.mark.skipif(not WORKLOAD.exists(), reason="shared/bench/iam-workload.json is not beside the repository")
-def test_the_benchmark_workload_passes_quickly() -> None:
-    started = time.perf_counter()
+def test_the_benchmark_workload_passes() -> None:
+    """Its speed is benchmarks/iam.py's to measure; here, that all 10,000 decisions hold."""
     result = run(WORKLOAD, "--json")
-    elapsed = time.perf_counter() - started
     report = json.loads(result.stdout)
     assert result.exit_code == 0
     assert (report["passed"], report["failed"]) == (10_000, 0)
-    assert elapsed < 10, f"{elapsed:.1f}s for 10,000 cases"  # ~0.5 s; generous for loaded CI machines
