@@ -6,8 +6,8 @@ import typer
 
 from codeconn.cli import audit, policy_lint, policy_simulate, policy_test, serve
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
-policy_app = typer.Typer(no_args_is_help=True, help="Simulate, test and lint IAM policies.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
+policy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Simulate, test and lint IAM policies.")
 app.add_typer(policy_app, name="policy")
 
 policy_simulate.register(policy_app)

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from codeconn.cli.exit_codes import ExitCode
+from codeconn.cli.help_text import epilog
 from codeconn.server.audit import (
     AuditDecision,
     AuditFilter,
@@ -35,7 +36,8 @@ EPILOG = """\
 Examples:
 
   codeconn audit --decision explicitDeny
-  codeconn audit --action 'codestar-connections:*' --principal 'arn:aws:iam::000000000000:role/*'
+  codeconn audit --action 'codestar-connections:*' \\
+      --principal 'arn:aws:iam::000000000000:role/*'
   codeconn audit --action '*:PassConnection' --json | jq .requestParameters
 """
 
@@ -49,7 +51,7 @@ class DecisionChoice(str, Enum):
 def register(app: typer.Typer) -> None:
     """Add `audit` to the top-level app."""
     app.command("audit", help="Read the server's audit log, filtered by principal, action and decision.",
-                epilog=EPILOG)(audit)
+                epilog=epilog(EPILOG))(audit)
 
 
 def audit(

@@ -29,6 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from codeconn.cli.exit_codes import ExitCode
+from codeconn.cli.help_text import epilog
 from codeconn.iam import (
     Authorizer,
     Decision,
@@ -61,7 +62,8 @@ Examples:
 
   codeconn policy simulate --policy pipeline-role.json \\
       --action codestar-connections:UseConnection \\
-      --resource arn:aws:codestar-connections:us-west-2:111122223333:connection/0a1b \\
+      --resource \\
+        arn:aws:codestar-connections:us-west-2:111122223333:connection/0a1b \\
       --context codestar-connections:ProviderAction=GitPush \\
       --context codestar-connections:BranchName=main
 
@@ -100,7 +102,7 @@ class Row:
 
 def register(app: typer.Typer) -> None:
     """Add `simulate` to the `policy` group."""
-    app.command("simulate", epilog=EPILOG, no_args_is_help=True)(policy_simulate)
+    app.command("simulate", epilog=epilog(EPILOG), no_args_is_help=True)(policy_simulate)
 
 
 def policy_simulate(

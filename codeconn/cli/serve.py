@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 
 from codeconn.cli.exit_codes import ExitCode
+from codeconn.cli.help_text import epilog
 from codeconn.server.config import (
     DEFAULT_ACCOUNT_ID,
     DEFAULT_DATA_DIR,
@@ -38,7 +39,7 @@ ROOT_SECRET_ENV = "CODECONN_ROOT_SECRET_ACCESS_KEY"
 def register(app: typer.Typer) -> None:
     """Add `serve` to the top-level app."""
     app.command("serve", help="Serve the AWS endpoint (CodeStar Connections, CodeConnections, IAM, STS) on one port.",
-                epilog=__doc__.split("\n\n", 1)[1])(serve)
+                epilog=epilog(__doc__.split("\n\n", 1)[1]))(serve)
 
 
 def serve(
