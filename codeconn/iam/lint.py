@@ -47,7 +47,7 @@ CODES: dict[str, str] = {
     "duplicate-key": "a JSON object repeats a key; JSON keeps the last, silently dropping the others",
     "unknown-service": "an action's service prefix is not an AWS service",
     "unknown-action": "an action, or an action pattern, names no action of its service",
-    "deprecated-key-name": "a condition key under a name that AWS documents elsewhere as another key",
+    "misnamed-condition-key": "a name one AWS page gives a condition key that no request carries; names the real key",
     "unknown-condition-key": "a condition key that no service (or the global keys) defines",
     "unsupported-condition-key": "a condition key that none of the statement's actions supports",
     "partially-supported-condition-key": "a condition key that some of the statement's actions do not support",
@@ -60,18 +60,19 @@ CODES: dict[str, str] = {
     "variable-in-old-version": "a policy variable in a policy of Version 2008-10-17, where it is literal text",
 }
 
-# Keys spelled as some AWS page spells them but that no request carries, with the real key.
-# The seed's "Supported values" table names ProviderPermissionsRequired `ProviderActionType`.
-# Such a key is an `unsupported-condition-key` error (no action supports it: an Allow
-# conditioned on it grants nothing, a Deny denies nothing) and, as design.md asks, a
-# `deprecated-key-name` warning that names the real key.
-RENAMED_KEYS: dict[str, tuple[str, str]] = {
-    f"{prefix}:provideractiontype": (
-        f"{prefix}:ProviderPermissionsRequired",
-        "AWS's connections permissions page calls the read_only/read_write key ProviderActionType in a table",
-    )
+# Keys spelled as some AWS page spells them but that no request carries. The seed's
+# "Supported values" table lists `ProviderActionType` with the values read_only and
+# read_write, which the list above it and the service authorization reference call
+# ProviderPermissionsRequired; policies written from that table often give it a
+# ProviderAction value (GitPush) instead. No request carries the name, so an Allow
+# conditioned on it grants nothing and a Deny denies nothing: one error per place,
+# naming the key that each value written there belongs to.
+MISNAMED_KEYS: dict[str, str] = {
+    f"{prefix}:provideractiontype": "AWS's connections permissions page lists ProviderActionType in its "
+                                    "table of supported values, but no request carries that key"
     for prefix in ("codestar-connections", "codeconnections")
 }
+_REAL_KEYS_BY_VALUE = ("ProviderPermissionsRequired", "ProviderAction")  # the keys whose values such a name holds
 
 # Operator family -> key types it fits without comment (IAM User Guide, condition operators).
 _FITS: dict[str, frozenset[str]] = {
@@ -234,7 +235,9 @@ class _Linter:
                 return
 
     def _add(self, severity: Severity, code: str, path: str, message: str) -> None:
-        self.findings.append(Finding(severity, code, path, message))
+        finding = Finding(severity, code, path, message)
+        if finding not in self.findings:  # one finding per place, however it was reached
+            self.findings.append(finding)
 
     def _listed(self, stmt_path: str, fields: Sequence[str], count: int) -> bool:
         """Whether the raw element was a JSON list (its items get `[i]` in paths); a guess without raw."""
@@ -330,12 +333,10 @@ class _Linter:
         self._values(c)
 
     def _unknown_key(self, c: Condition) -> None:
-        renamed = RENAMED_KEYS.get(c.key.lower())
-        if renamed is not None:
-            real, why = renamed
-            self._add(Severity.ERROR, "unsupported-condition-key", c.path,
-                      f"no action supports {c.key}: it is not a condition key, so no request carries it")
-            self._add(Severity.WARNING, "deprecated-key-name", c.path, f"{why}; the key is {real}")
+        why = MISNAMED_KEYS.get(c.key.lower())
+        if why is not None:
+            self._add(Severity.ERROR, "misnamed-condition-key", c.path,
+                      f"{c.key}: {why}; {self._real_key_for(c)}")
             return
         prefix = c.key.partition(":")[0].lower()
         if prefix == "aws":
@@ -346,6 +347,22 @@ class _Linter:
             known = {k for a in self.catalog.actions(prefix) for k in a.condition_keys}
             message = f"{c.key} is not a condition key of {prefix}" + _did_you_mean(c.key, sorted(known))
         self._add(Severity.ERROR, "unknown-condition-key", c.path, message)
+
+    def _real_key_for(self, c: Condition) -> str:
+        """Which key the values written under a misnamed key belong to, judged by the values."""
+        prefix = c.key.partition(":")[0]
+        owners: dict[str, list[str]] = {}
+        for value in c.values:
+            owner = next((f"{prefix}:{name}" for name in _REAL_KEYS_BY_VALUE
+                          if any(d.casefold() == value.casefold()
+                                 for d in self.catalog.documented_values(f"{prefix}:{name}"))), None)
+            if owner is None:
+                continue
+            owners.setdefault(owner, []).append(value)
+        if not owners:
+            keys = " or ".join(f"{prefix}:{name}" for name in _REAL_KEYS_BY_VALUE)
+            return f"use {keys} (read_only/read_write, or a ProviderAction value such as GitPull)"
+        return "; ".join(f"for {', '.join(values)} use {key}" for key, values in owners.items())
 
     def _support(self, c: Condition, covered: tuple[Action, ...]) -> None:
         unsupported = [a.qualified for a in covered if not self.catalog.action_supports_key(a, c.key)]

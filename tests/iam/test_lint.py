@@ -69,9 +69,8 @@ RULES = [
                  [("unknown-action", E, "Statement[0].NotAction[0]")], id="unknown-action in NotAction"),
     # condition keys
     pytest.param(doc(stmt(condition={"StringEquals": {P + "ProviderActionType": "read_only"}})),
-                 [("unsupported-condition-key", E, "Statement[0].Condition.StringEquals.codestar-connections:ProviderActionType"),
-                  ("deprecated-key-name", W, "Statement[0].Condition.StringEquals.codestar-connections:ProviderActionType")],
-                 id="unsupported-condition-key and deprecated-key-name: the seed's ProviderActionType is ProviderPermissionsRequired"),
+                 [("misnamed-condition-key", E, "Statement[0].Condition.StringEquals.codestar-connections:ProviderActionType")],
+                 id="misnamed-condition-key, once: no request carries the seed's ProviderActionType"),
     pytest.param(doc(stmt(condition={"StringEquals": {P + "RepoName": "r"}})),
                  [("unknown-condition-key", E, "Statement[0].Condition.StringEquals.codestar-connections:RepoName")],
                  id="unknown-condition-key of a known service"),
@@ -286,14 +285,30 @@ def test_messages_say_what_is_wrong(catalog: Catalog) -> None:
         (finding,) = lint_policy(document, catalog)
         return finding.message
 
-    unsupported, renamed = (f.message for f in lint_policy(
-        doc(stmt(condition={"StringEquals": {P + "ProviderActionType": "read_write"}})), catalog))
-    assert "ProviderActionType" in unsupported and "no action supports" in unsupported
-    assert "ProviderActionType" in renamed and "codestar-connections:ProviderPermissionsRequired" in renamed
+    misnamed = message(doc(stmt(condition={"StringEquals": {P + "ProviderActionType": "read_write"}})))
+    assert "no request carries that key" in misnamed
+    assert misnamed.endswith("for read_write use codestar-connections:ProviderPermissionsRequired")
     assert "did you mean 'UseConnection'" in message(doc(stmt(P + "UseConections")))
     assert "did you mean 'GitPush'" in message(doc(stmt(condition={"StringEquals": {P + "ProviderAction": "gitpush"}})))
     assert "s3:GetObject" in message(doc(stmt("s3:GetObject", CONN)))
     assert all("\n" not in f.message for f in lint_policy(doc(stmt(P + "*", HOST, {"StringEquals": {"aws:x": "1"}})), catalog))
+
+
+@pytest.mark.parametrize("values, advice", [
+    pytest.param("GitPush", "for GitPush use codestar-connections:ProviderAction", id="a ProviderAction value"),
+    pytest.param(["read_only"], "for read_only use codestar-connections:ProviderPermissionsRequired",
+                 id="a permissions value"),
+    pytest.param(["GitPull", "read_only"], "for GitPull use codestar-connections:ProviderAction; "
+                 "for read_only use codestar-connections:ProviderPermissionsRequired", id="both kinds of value"),
+    pytest.param("main", "use codestar-connections:ProviderPermissionsRequired or codestar-connections:ProviderAction",
+                 id="neither: both keys named"),
+])
+def test_a_misnamed_key_is_answered_by_the_key_its_values_belong_to(catalog: Catalog, values: Any,
+                                                                    advice: str) -> None:
+    (finding,) = lint_policy(doc({"Effect": "Deny", "Action": USE, "Resource": "*",
+                                  "Condition": {"StringEquals": {P + "ProviderActionType": values}}}), catalog)
+    assert finding.code == "misnamed-condition-key" and advice in finding.message
+    assert "deprecated" not in finding.message
 
 
 def test_every_code_is_documented_and_tested() -> None:
