@@ -97,6 +97,8 @@ class Row:
             "matched": [m.to_json() for m in d.matched],
             "deniedBy": d.denied_by.name.lower() if d.denied_by is not None and not d.allowed else None,
             "reason": d.reason(),
+            "missingContextKeys": list(d.missing_context_keys),
+            "nearMisses": [miss.to_json() for miss in d.near_misses],
         }
 
 
@@ -241,7 +243,7 @@ def simulate(policies: PolicySet, actions: Sequence[str], resources: Sequence[st
                                        resource_account=resource_account, catalog=catalog)
             except RequestError as exc:
                 raise BadInput(str(exc)) from None
-            rows.append(Row(action, resource, caller, authorizer.evaluate(request)))
+            rows.append(Row(action, resource, caller, authorizer.evaluate(request, explain=True)))
     return rows
 
 
@@ -280,7 +282,8 @@ def render_table(rows: Sequence[Row]) -> Table:
         d = row.decision
         statements = "\n".join(_statement_name(m) for m in d.matched) or "-"
         cells: list[Text | str] = [row.action, *([row.principal] if multiple else []), row.resource,
-                                   Text(d.decision, style=_DECISION_STYLE[d.decision]), statements, why(d)]
+                                   Text(d.decision, style=_DECISION_STYLE[d.decision]), statements,
+                                   "\n".join([why(d), *(f"nearly: {miss.describe()}" for miss in d.near_misses)])]
         table.add_row(*cells)
     return table
 

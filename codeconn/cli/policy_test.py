@@ -109,6 +109,8 @@ def _print_failure(result: CaseResult, console: Console) -> None:
         console.print(Text("      decided by: " + ", ".join(describe_statement(m) for m in decision.matched)))
     elif not decision.allowed:
         console.print(Text(f"      decided by: no statement ({_nothing_allowed(decision)})"))
+    for miss in decision.near_misses:
+        console.print(Text(f"      nearly: {miss.describe()}"))
 
 
 def describe_statement(matched: MatchedStatement) -> str:

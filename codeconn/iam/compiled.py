@@ -15,7 +15,7 @@ from enum import Enum
 
 from codeconn.iam.conditions import Predicate, compile_condition
 from codeconn.iam.decision import ALLOWED, EXPLICIT_DENY, Decision, MatchedStatement
-from codeconn.iam.document import Effect, Policy, Principals, Statement
+from codeconn.iam.document import Condition, Effect, Policy, Principals, Statement
 from codeconn.iam.request import Principal, PrincipalType, Request
 from codeconn.iam.variables import parse_template
 from codeconn.iam.wildcards import compile_arn, compile_glob, has_wildcard
@@ -49,6 +49,8 @@ class CompiledStatement:
     principal: PrincipalTest | None  # None: no Principal element (identity-based kinds)
     applies: RequestTest  # Resource and Condition (Action is settled by the index; Principal apart)
     alone: Decision  # the decision when this statement is the only one that decides
+    resource: RequestTest | None  # `applies`'s parts, kept apart to explain a near miss
+    conditions: tuple[tuple[Condition, Predicate], ...]
 
 
 # -- resources and conditions, composed into one test ------------------------------------
@@ -181,14 +183,17 @@ def compile_statements(policies: Iterable[Policy], start: int = 0) -> list[tuple
         for stmt in policy.statements:
             deny = stmt.effect is Effect.DENY
             matched = MatchedStatement(policy.name, stmt.sid, stmt.effect.value, policy.kind, stmt.index)
+            resource = _resource_test(stmt, variables)
+            conditions = tuple((c, compile_condition(c, variables=variables)) for c in stmt.conditions)
             out.append((stmt, CompiledStatement(
                 ordinal=ordinal,
                 deny=deny,
                 matched=matched,
                 alone=Decision(EXPLICIT_DENY, (matched,), policy.kind) if deny else Decision(ALLOWED, (matched,)),
                 principal=_principal_test(stmt),
-                applies=_compose(_resource_test(stmt, variables),
-                                 tuple(compile_condition(c, variables=variables) for c in stmt.conditions)),
+                applies=_compose(resource, tuple(predicate for _, predicate in conditions)),
+                resource=resource,
+                conditions=conditions,
             )))
             ordinal += 1
     return out

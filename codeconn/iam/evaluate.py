@@ -30,7 +30,7 @@ policy that denied, in AWS's AccessDenied wording.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from codeconn.iam.compiled import ActionIndex, CompiledStatement, Grant
 from codeconn.iam.decision import (
@@ -39,8 +39,10 @@ from codeconn.iam.decision import (
     IMPLICIT_DENY,
     Decision,
     MatchedStatement,
+    NearMiss,
 )
 from codeconn.iam.document import Policy, PolicyKind
+from codeconn.iam.explain import near_misses
 from codeconn.iam.request import Principal, PrincipalType, Request
 
 
@@ -93,10 +95,28 @@ class Authorizer:
         self._rcps = tuple(ActionIndex(level) for level in p.rcps)
         self._simple = not (self._resource or self._boundary or self._session or self._scps or self._rcps)
 
-    def evaluate(self, request: Request) -> Decision:
+    def evaluate(self, request: Request, *, explain: bool = False) -> Decision:
+        """Decide `request`; with `explain`, an implicit deny also names its near misses."""
         if self._simple and not request.cross_account and request.principal.type in _IDENTITY_CALLERS:
-            return self._identity_only(request)
-        return self._full(request)
+            decision = self._identity_only(request)
+        else:
+            decision = self._full(request)
+        if explain and decision.decision == IMPLICIT_DENY:
+            return replace(decision, near_misses=self._near_misses(decision, request))
+        return decision
+
+    def _near_misses(self, decision: Decision, request: Request) -> tuple[NearMiss, ...]:
+        """The allow statements of the kind of policy that denied (the first level that did not
+        allow, for SCPs and RCPs) whose action matched, with what each lacked."""
+        principal = request.principal
+        levels: dict[PolicyKind, ActionIndex | None] = {
+            PolicyKind.IDENTITY: self._identity, PolicyKind.RESOURCE: self._resource,
+            PolicyKind.TRUST: self._resource, PolicyKind.BOUNDARY: self._boundary,
+            PolicyKind.SESSION: self._session,
+            PolicyKind.SCP: next((i for i in self._scps if not _allows(i, request, principal)), None),
+            PolicyKind.RCP: next((i for i in self._rcps if not _allows(i, request, principal)), None)}
+        index = levels.get(decision.denied_by or PolicyKind.IDENTITY)
+        return near_misses(index.candidates(request.action_key)[1], request) if index is not None else ()
 
     # The common case (identity-based policies only) kept apart so it stays short:
     # one call per candidate statement, and no allocation when one statement decides.
@@ -221,6 +241,6 @@ def _allows(index: ActionIndex, request: Request, principal: Principal) -> bool:
     return any(_statement_applies(s, request, principal) for s in index.candidates(request.action_key)[1])
 
 
-def evaluate(policies: PolicySet, request: Request) -> Decision:
+def evaluate(policies: PolicySet, request: Request, *, explain: bool = False) -> Decision:
     """Decide one request; to decide many against the same policies, keep an `Authorizer`."""
-    return Authorizer(policies).evaluate(request)
+    return Authorizer(policies).evaluate(request, explain=explain)

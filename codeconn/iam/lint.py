@@ -355,7 +355,7 @@ class _Linter:
         for value in c.values:
             owner = next((f"{prefix}:{name}" for name in _REAL_KEYS_BY_VALUE
                           if any(d.casefold() == value.casefold()
-                                 for d in self.catalog.documented_values(f"{prefix}:{name}"))), None)
+                                 for d in self.catalog.documented_values(f"{prefix}:{name}") or ())), None)
             if owner is None:
                 continue
             owners.setdefault(owner, []).append(value)

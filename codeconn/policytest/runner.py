@@ -68,4 +68,10 @@ def run_cases(cases: Iterable[Case]) -> RunReport:
             found = authorizers[id(policies)] = Authorizer(policies)
         return found
 
-    return RunReport(tuple(CaseResult(c, authorizer(c.policies).evaluate(c.request)) for c in cases))
+    def decide(case: Case) -> Decision:
+        decision = authorizer(case.policies).evaluate(case.request)
+        if decision.decision != case.expect:  # a failure is worth explaining: what did it lack?
+            decision = authorizer(case.policies).evaluate(case.request, explain=True)
+        return decision
+
+    return RunReport(tuple(CaseResult(c, decide(c)) for c in cases))

@@ -56,7 +56,8 @@ def test_json_has_one_result_per_action_and_resource_with_the_promised_fields(fi
     assert [(r["action"], r["resource"]) for r in rows] == [(USE, CONNECTION), (USE, "*"), (CREATE, CONNECTION),
                                                            (CREATE, "*")]
     for row in rows:
-        assert set(row) == {"action", "resource", "principal", "decision", "matched", "deniedBy", "reason"}
+        assert set(row) == {"action", "resource", "principal", "decision", "matched", "deniedBy", "reason",
+                            "missingContextKeys", "nearMisses"}
     assert rows[0]["matched"] == [{"policy": "role.json", "sid": "AllowUse", "effect": "Allow", "kind": "identity"}]
     assert (rows[0]["decision"], rows[0]["deniedBy"], rows[0]["reason"]) == ("allowed", None, "allowed")
 
@@ -230,3 +231,14 @@ def test_the_table_shows_decision_deciding_statements_and_why(files: dict[str, s
     assert "explicit deny in an identity-based policy" in use_row
     create_row = next(line for line in out.splitlines() if CREATE in line)
     assert "implicitDeny" in create_row and "no identity-based policy allows" in create_row
+
+
+def test_an_implicit_deny_names_the_keys_the_nearly_matching_statement_wanted(tmp_path: Path) -> None:
+    """The README's example policy, asked about without FullRepositoryId: what was missing is said."""
+    example = Path(__file__).resolve().parents[2] / "examples" / "read-only-pipeline-role" / "pipeline-role.json"
+    (row,) = results("--policy", str(example), "-a", USE, "-r", CONNECTION,
+                     "-c", "codestar-connections:ProviderAction=GitPull")
+    assert row["decision"] == "implicitDeny"
+    assert row["missingContextKeys"] == ["codestar-connections:ProviderPermissionsRequired",
+                                         "codestar-connections:FullRepositoryId"]
+    assert [m["sid"] for m in row["nearMisses"]] == ["ReadApprovedRepositories"]

@@ -160,3 +160,15 @@ def test_the_benchmark_workload_passes() -> None:
     report = json.loads(result.stdout)
     assert result.exit_code == 0
     assert (report["passed"], report["failed"]) == (10_000, 0)
+
+
+def test_a_failed_case_says_which_keys_the_nearly_matching_statement_wanted(tmp_path: Path) -> None:
+    pull = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Pull", "Effect": "Allow", "Action": USE, "Resource": "*",
+         "Condition": {"StringEquals": {"codestar-connections:FullRepositoryId": "acme/api"}}}]}
+    case = {"name": "pull", "request": {"principal": ROLE, "action": USE, "resource": "*"},
+            "identityPolicies": ["role"], "expect": "allowed"}
+    result = run(write(tmp_path, "t.json", {"policies": {"role": pull}, "cases": [case]}))
+    assert result.exit_code == 1
+    assert ("nearly: statement Pull of role: codestar-connections:FullRepositoryId is absent from the request"
+            in result.stdout)
