@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from codeconn.cli import audit, policy_lint, policy_simulate, policy_test, serve
+from codeconn.cli import audit, aws, policy_lint, policy_simulate, policy_test, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
 policy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Simulate, test and lint IAM policies.")
@@ -15,6 +15,7 @@ policy_test.register(policy_app)
 policy_lint.register(policy_app)
 serve.register(app)
 audit.register(app)
+aws.register(app)
 
 
 def main() -> None:
