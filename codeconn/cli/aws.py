@@ -6,7 +6,9 @@
 
 It runs the AWS CLI from PyPI in this process with, unless given:
 
-- `--endpoint-url`: $CODECONN_ENDPOINT_URL, else the server's default address;
+- `--endpoint-url`: $CODECONN_ENDPOINT_URL, else the server's default address; the
+  same for every client the CLI makes (AWS_ENDPOINT_URL), so that a profile with
+  `role_arn` assumes its role at the server, never at AWS;
 - a region: the configured one, else the server's default Region;
 - credentials: the configured chain (environment, profile, session), else the
   default account's root key; the instance metadata service is never asked,
@@ -54,14 +56,29 @@ def run_aws_cli(args: list[str]) -> int:
     driver = create_clidriver()
     session = driver.session
     _pass_url_values_as_given(session)
-    if not (session.get_config_variable("region") or any(a == "--region" or a.startswith("--region=")
-                                                         for a in args)):
+    if not (session.get_config_variable("region") or _option(args, "--region")):
         env["AWS_DEFAULT_REGION"] = DEFAULT_REGION
     if not _has_credentials(session, args):
         env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = WELL_KNOWN_CREDENTIALS
-    if not any(a == "--endpoint-url" or a.startswith("--endpoint-url=") for a in args):
-        args = ["--endpoint-url", env.get(ENDPOINT_ENV, DEFAULT_ENDPOINT), *args]
+    given = _option(args, "--endpoint-url")
+    endpoint = given or env.get(ENDPOINT_ENV, DEFAULT_ENDPOINT)
+    # Every client the CLI makes uses it, the STS client behind a role profile's credentials too;
+    # otherwise `--profile` with `role_arn` would ask the real STS.
+    env["AWS_ENDPOINT_URL"] = endpoint
+    env.pop("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", None)
+    if given is None:
+        args = ["--endpoint-url", endpoint, *args]
     return int(driver.main(args))
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of a global option among the CLI's arguments (`--name VALUE` or `--name=VALUE`)."""
+    for i, arg in enumerate(args):
+        if arg.startswith(name + "="):
+            return arg.partition("=")[2]
+        if arg == name and i + 1 < len(args):
+            return args[i + 1]
+    return None
 
 
 def _pass_url_values_as_given(session: Any) -> None:
@@ -78,7 +95,7 @@ def _pass_url_values_as_given(session: Any) -> None:
 def _has_credentials(session: Any, args: list[str]) -> bool:
     """Whether the standard chain (or a --profile argument) gives keys; a broken profile counts as given,
     so that the AWS CLI reports it itself."""
-    if "--profile" in args or any(a.startswith("--profile=") for a in args):
+    if _option(args, "--profile"):
         return True
     try:
         return session.get_credentials() is not None

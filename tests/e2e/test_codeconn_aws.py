@@ -75,3 +75,23 @@ def test_configured_credentials_are_used_instead_of_the_default_key(codeconn_aws
     me = codeconn_aws("sts", "get-caller-identity", AWS_ACCESS_KEY_ID=key["AccessKeyId"],
                       AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"])
     assert me["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/configured"
+
+
+def test_a_profile_with_role_arn_and_source_profile_assumes_the_role(codeconn_aws: Run, tmp_path: Path) -> None:
+    """The README's alternative to exporting keys: the AWS CLI's own role profiles."""
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]}
+    codeconn_aws("iam", "create-role", "--role-name", "Admin", "--assume-role-policy-document", json.dumps(trust))
+    codeconn_aws("iam", "create-user", "--user-name", "dev")
+    codeconn_aws("iam", "put-user-policy", "--user-name", "dev", "--policy-name", "assume", "--policy-document",
+                 json.dumps({"Version": "2012-10-17", "Statement": [
+                     {"Effect": "Allow", "Action": "sts:AssumeRole",
+                      "Resource": f"arn:aws:iam::{ACCOUNT}:role/Admin"}]}))
+    key = codeconn_aws("iam", "create-access-key", "--user-name", "dev")["AccessKey"]
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text(f"[profile admin]\nrole_arn = arn:aws:iam::{ACCOUNT}:role/Admin\nsource_profile = dev\n")
+    credentials.write_text(f"[dev]\naws_access_key_id = {key['AccessKeyId']}\n"
+                           f"aws_secret_access_key = {key['SecretAccessKey']}\n")
+    me = codeconn_aws("--profile", "admin", "sts", "get-caller-identity", AWS_CONFIG_FILE=str(config),
+                      AWS_SHARED_CREDENTIALS_FILE=str(credentials))
+    assert me["Arn"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/")

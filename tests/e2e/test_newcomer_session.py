@@ -1,5 +1,8 @@
 """The README's newcomer session, for real: `codeconn serve`, boto3 and the AWS CLI.
 
+The first test runs the README's session word for word with bash, and checks
+each output the README shows (its `#   ` lines after a command).
+
 Start the server on its embedded defaults, create a role whose policy allows
 CreateConnection only for GitHub and a user who may assume it, assume it as that
 user (the root may not, as in AWS), see Bitbucket denied (with AWS's
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +35,51 @@ GITHUB_ONLY = {"Version": "2012-10-17", "Statement": [
      "Condition": {"StringEquals": {"codestar-connections:ProviderType": "GitHub"}}},
     {"Sid": "Read", "Effect": "Allow",
      "Action": ["codestar-connections:GetConnection", "codestar-connections:ListConnections"], "Resource": "*"}]}
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+README_ADDRESS = "http://127.0.0.1:4599"
+
+
+def readme_session() -> tuple[str, list[str]]:
+    """The first session's shell block, and the outputs it promises (one per commented block)."""
+    text = README.read_text()
+    section = text[text.index("## A first session with the server"):]
+    section = section[:section.index("\n## ", 1)]
+    lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
+    block = lines[:next(i for i, line in enumerate(lines) if not line.strip())] if "" in lines else lines
+    promised: list[str] = []
+    previous_was_output = False
+    for line in block:
+        if line.startswith("#   "):
+            if previous_was_output:
+                promised[-1] += " " + line[4:]
+            else:
+                promised.append(line[4:])
+        previous_was_output = line.startswith("#   ")
+    return "\n".join(block), promised
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def test_the_readme_session_word_for_word(tmp_path: Path) -> None:
+    script, promised = readme_session()
+    assert len(promised) >= 5, promised
+    home = tmp_path / "home"
+    home.mkdir()
+    with serve(tmp_path / "data") as server:
+        env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+        env.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
+                   CODECONN_ENDPOINT_URL=server.url, AWS_PAGER="")
+        done = subprocess.run(["bash", "-c", script.replace(README_ADDRESS, server.url)], cwd=README.parent,
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+    output = _squeezed(done.stdout + done.stderr)
+    for expected in promised:
+        pattern = re.escape(_squeezed(expected)).replace(re.escape("..."), ".*?")
+        assert re.search(pattern, output), f"the README promises {expected!r}; the session printed:\n" \
+                                           f"{done.stdout}\n{done.stderr}"
 
 
 def assume_connections_admin(server) -> dict[str, str]:
