@@ -35,8 +35,9 @@ def codeconn_aws(server: ServeProcess, tmp_path_factory: pytest.TempPathFactory)
     empty = tmp_path_factory.mktemp("awsconfig") / "empty"
     empty.write_text("")
     base = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    home = tmp_path_factory.mktemp("home")  # the CLI caches assumed-role keys under ~/.aws/cli/cache
     base.update(AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty), AWS_PAGER="",
-                CODECONN_ENDPOINT_URL=server.url)
+                CODECONN_ENDPOINT_URL=server.url, HOME=str(home))
 
     def run(*args: str, **env: str) -> Any:
         done = subprocess.run([sys.executable, "-m", "codeconn", "aws", *args, "--output", "json"],
