@@ -42,7 +42,7 @@ from codeconn.iam import (
     PolicySet,
     make_request,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
 from codeconn.service.errors import AccessDenied
 
@@ -53,7 +53,7 @@ NOT_EVALUATED = Decision(ALLOWED)
 class PolicyAuthorizer:
     """The `Authorize` protocol over codeconn.iam (see the module docstring)."""
 
-    def __init__(self, *, mode: IamMode, org: OrgPolicies | None = None, catalog: Catalog | None = None,
+    def __init__(self, *, mode: IamMode, org: OrgPolicies | None = None, catalog: IamCatalog | None = None,
                  cache_size: int = 1024) -> None:
         self.mode = IamMode(mode)
         self.org = org or OrgPolicies()

@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from codeconn.cli.exit_codes import ExitCode
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.document import PolicyKind
 from codeconn.iam.lint import Finding, Severity, lint_policy
 from codeconn.policytest import DocumentError, decode_document
@@ -87,7 +87,7 @@ def policy_lint(
             err.print(Text(f"error: {problem}"))
         raise typer.Exit(ExitCode.BAD_INPUT)
 
-    catalog = Catalog.load()
+    catalog = IamCatalog.load()
     found = [(name, f) for name, document in documents for f in lint_policy(document, catalog, kind=KINDS[kind])]
     errors = sum(f.severity is Severity.ERROR for _, f in found)
     warnings = len(found) - errors

@@ -41,11 +41,10 @@ from codeconn.iam import (
     make_request,
     parse_policy,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.policytest import (
     PolicyTestError,
     build_context,
-    default_catalog,
     parse_context_entry,
     parse_context_option,
     read_document,
@@ -155,7 +154,7 @@ def policy_simulate(
 
     Exit codes: 0 done; 1 with --fail-on-deny when a request is not allowed; 2 bad input.
     """
-    catalog = default_catalog()
+    catalog = IamCatalog.load()
     try:
         policies = load_policy_set(policy or [], resource_policy, permissions_boundary or [], session_policy,
                                    scp or [], rcp or [])
@@ -227,7 +226,7 @@ def _display_names(paths: Sequence[Path]) -> dict[str, str]:
 
 
 def simulate(policies: PolicySet, actions: Sequence[str], resources: Sequence[str], principal: str | None,
-             resource_account: str | None, context: dict[str, str | list[str]], catalog: Catalog) -> list[Row]:
+             resource_account: str | None, context: dict[str, str | list[str]], catalog: IamCatalog) -> list[Row]:
     """Decide every action on every resource; BadInput when a request cannot be made."""
     authorizer = Authorizer(policies)
     rows: list[Row] = []
@@ -252,7 +251,7 @@ def _account_of(resource: str, resource_account: str | None) -> str:
     return DEFAULT_ACCOUNT
 
 
-def _warn_unknown_actions(actions: Sequence[str], catalog: Catalog) -> None:
+def _warn_unknown_actions(actions: Sequence[str], catalog: IamCatalog) -> None:
     """A mistyped action is implicitly denied, which looks like a policy bug; say so on stderr."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for action in dict.fromkeys(actions):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from codeconn.iam.errors import RequestError
 
 if TYPE_CHECKING:
-    from codeconn.iam.catalog import Catalog
+    from codeconn.iam.catalog import IamCatalog
 
 
 class PrincipalType(str, Enum):
@@ -149,7 +149,7 @@ def _scalar(value: Any, key: str) -> str:
 
 def make_request(*, principal: str | Principal, action: str, resource: str = "*",
                  context: Mapping[str, Any] | None = None, resource_account: str | None = None,
-                 catalog: Catalog | None = None) -> Request:
+                 catalog: IamCatalog | None = None) -> Request:
     """Normalise a request once; evaluating it against many policy sets reuses the work.
 
     With a catalog, each context value is checked against its key's declared type
@@ -197,7 +197,7 @@ def _derived_keys(principal: Principal, resource_account: str | None) -> list[tu
     return keys
 
 
-def check_typed_value(key: str, values: tuple[str, ...], catalog: Catalog) -> None:
+def check_typed_value(key: str, values: tuple[str, ...], catalog: IamCatalog) -> None:
     """Raise RequestError when `values` do not fit the type the catalog declares for `key`."""
     from codeconn.iam.conditions import read_bool, read_date, read_ip, read_number
 

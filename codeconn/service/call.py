@@ -16,6 +16,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from codeconn.iam import Decision, Policy, PolicySet, Principal
+from codeconn.iam.catalog import IamCatalog
 
 if TYPE_CHECKING:  # annotations only: the CLI reads IamMode without loading the store and SigV4
     from codeconn.store import SecretBox, Store
@@ -98,6 +99,7 @@ class Call:
     store: Store
     secrets: SecretBox
     authorizer: Authorize
+    iam_catalog: IamCatalog  # the IAM reference (which keys an action supports), loaded once with the components
     source_ip: str = "127.0.0.1"
     secure_transport: bool = False
     user_agent: str = ""

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from codeconn.iam import Principal, PrincipalType, RequestError, make_request, parse_principal
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 
 ACCOUNT = "111122223333"
 
@@ -182,9 +182,9 @@ def test_a_principal_value_is_accepted_as_is():
 # -- typed context values, checked against a catalog ------------------------------------
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
+def catalog() -> IamCatalog:
     """The global aws: keys only (they are built in); no service data is read."""
-    return Catalog(service_names={}, _load=lambda kind, prefix: {})
+    return IamCatalog(service_names={}, _load=lambda kind, prefix: {})
 
 
 @pytest.mark.parametrize("key, value", [

@@ -23,11 +23,13 @@ from codeconn.iam import (
     parse_policy,
     parse_principal,
 )
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.runner import Components
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
 from codeconn.service.errors import AccessDenied, IamError, ResourceNotFoundException
 from codeconn.service.registry import CONNECTIONS_SERVICES, Registry
 from codeconn.store import SecretBox, open_store
+from codeconn.wire.model import default_service_models
 from codeconn.wire.sigv4 import Credentials
 
 ACCOUNT = "000000000000"
@@ -192,4 +194,4 @@ def fake_registry() -> Registry:
 def fake_components(mode: IamMode = IamMode.ENFORCE) -> Components:
     """In-memory store, a fresh secret key, the fakes above."""
     return Components(open_store("sqlite://"), SecretBox(SecretBox.generate_key()), FakeDirectory(),
-                      FakeAuthorizer(mode), fake_registry())
+                      FakeAuthorizer(mode), fake_registry(), default_service_models(), IamCatalog.load())

@@ -5,7 +5,7 @@ which protocol it holds:
 
     NAME                                  botocore's protocol name ("json", ...)
     FAMILY                                the error family ("json" or "query", see wire.errors)
-    parse_request(method, path, headers, body, catalog=None) -> (OperationModel, params)
+    parse_request(method, path, headers, body, models) -> (OperationModel, params)
     serialize_response(operation, output, request_id) -> (status, headers, body)
     serialize_error(service, code, message, *, status=None, fields=None, request_id)
         -> (status, headers, body)
@@ -23,9 +23,8 @@ from typing import Any, Protocol
 from botocore.model import OperationModel, ServiceModel
 
 from codeconn.wire.errors import Family
-from codeconn.wire.model import JSON, QUERY, RPC_V2_CBOR, Catalog, Response
+from codeconn.wire.model import JSON, QUERY, RPC_V2_CBOR, ServiceModels, Response
 from codeconn.wire.protocols import json10, query, rpcv2cbor
-from codeconn.wire.validate import validate
 
 
 class Codec(Protocol):
@@ -35,7 +34,7 @@ class Codec(Protocol):
     FAMILY: Family
 
     def parse_request(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes, models: ServiceModels
     ) -> tuple[OperationModel, dict[str, Any]]: ...
 
     def serialize_response(self, operation: OperationModel, output: Mapping[str, Any], request_id: str) -> Response: ...
@@ -79,17 +78,4 @@ def detect(headers: Mapping[str, str]) -> Codec:
     return PROTOCOLS[QUERY]
 
 
-def read_request(
-    codec: Codec, method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
-) -> tuple[OperationModel, dict[str, Any]]:
-    """Parse a request with `codec` and validate it against the operation's input shape.
-
-    The one front door for the server edge: raises the codec's routing and decoding
-    errors, or the family's validation error carrying every problem at once.
-    """
-    operation, params = codec.parse_request(method, path, headers, body, catalog)
-    validate(operation.input_shape, params, codec.FAMILY)
-    return operation, params
-
-
-__all__ = ["PROTOCOLS", "Codec", "detect", "read_request"]
+__all__ = ["PROTOCOLS", "Codec", "detect"]
