@@ -23,7 +23,8 @@ from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
-from codeconn.store import SecretBox, StoreError, open_store
+from codeconn.store import SecretBox, StoreError
+from codeconn.store.sql import open_store
 from codeconn.wire.model import ServiceModels
 
 

@@ -13,14 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from codeconn.iam import Decision, Policy, PolicySet, Principal
 from codeconn.iam.catalog import IamCatalog
-
-if TYPE_CHECKING:  # annotations only: the CLI reads IamMode without loading the store and SigV4
-    from codeconn.store import SecretBox, Store
-    from codeconn.wire.sigv4 import Credentials
+from codeconn.store import SecretBox, Store
+from codeconn.wire.sigv4 import Credentials
 
 
 class IamMode(str, Enum):

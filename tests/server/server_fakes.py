@@ -28,7 +28,8 @@ from codeconn.server.runner import Components
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
 from codeconn.service.errors import AccessDenied, IamError, ResourceNotFoundException
 from codeconn.service.registry import CONNECTIONS_SERVICES, Registry
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox
+from codeconn.store.sql import open_store
 from codeconn.wire.model import default_service_models
 from codeconn.wire.sigv4 import Credentials
 

@@ -30,7 +30,8 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.service import iam, sts
 from codeconn.service.call import Call, Caller, IamMode
 from codeconn.service.registry import Registry
-from codeconn.store import SecretBox, Store, open_store
+from codeconn.store import SecretBox, Store
+from codeconn.store.sql import open_store
 from codeconn.wire.protocols.query import serialize_response
 from codeconn.wire.validate import validate
 
