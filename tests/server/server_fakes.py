@@ -17,6 +17,7 @@ from codeconn.auth.errors import ExpiredCredentials
 from codeconn.iam import (
     ALLOWED,
     Decision,
+    Policy,
     PolicySet,
     evaluate,
     make_request,
@@ -97,7 +98,8 @@ class FakeAuthorizer:
         self.mode = mode
 
     def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
-                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision:
+                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+                 resource_policy: Policy | None = None) -> Decision:
         caller = call.caller
         if caller.is_root or self.mode is IamMode.OFF:
             decision = Decision(ALLOWED)
