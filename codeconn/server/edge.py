@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,9 +37,11 @@ from codeconn.server.config import ServeConfig
 from codeconn.server.errors import OperationNotImplemented, answer_for, is_expected
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
+from codeconn.service.clock import Clock, utc_now
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.errors import WireError, error_for
+from codeconn.wire.headers import Headers
 from codeconn.wire.model import Response, ServiceModels
 from codeconn.wire.protocols import Codec, detect
 from codeconn.wire.sigv4 import (
@@ -50,14 +52,7 @@ from codeconn.wire.sigv4 import (
 )
 from codeconn.wire.validate import validate
 
-Clock = Callable[[], datetime]
-
 _log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    """The server's clock: aware UTC, read once per request."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ class Edge:
         """The response to `incoming`; never raises for anything the request or a handler does."""
         request = incoming.request
         trace = _Trace(request_id=str(uuid.uuid4()), now=self._clock())
-        headers = _first_values(request.headers)
+        headers = Headers.first_values(request.headers)  # names lower-cased once, by HttpRequest.build
         codec = detect(headers)
         try:
             response = self._answer(incoming, codec, headers, trace)
@@ -221,13 +216,6 @@ def _claimed(request: HttpRequest, codec: Codec) -> SignedRequest | None:
         return parse_authorization(request, family=codec.FAMILY)
     except WireError:
         return None
-
-
-def _first_values(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in headers:
-        out.setdefault(name, value)
-    return out
 
 
 def _timestamp(moment: datetime) -> str:

@@ -10,6 +10,8 @@ which protocol it holds:
     serialize_error(service, code, message, *, status=None, fields=None, request_id)
         -> (status, headers, body)
 
+`headers` may be any mapping; the edge passes a `wire.headers.Headers`, whose
+names are lower-case already, so that no protocol lower-cases them again.
 `params` and `output` are dicts in botocore's shape (what a boto3 call takes and
 returns): member names as the model spells them, datetimes, bytes. Errors raised
 before an operation is known are `WireError`s of the protocol's family.
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 from botocore.model import OperationModel, ServiceModel
 
 from codeconn.wire.errors import Family
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import JSON, QUERY, RPC_V2_CBOR, ServiceModels, Response
 from codeconn.wire.protocols import json10, query, rpcv2cbor
 
@@ -70,10 +73,10 @@ def detect(headers: Mapping[str, str]) -> Codec:
     is then rejected by the CBOR parser, as the spec requires. A JSON request that
     lost its target is still answered as JSON (UnknownOperationException), not as Query.
     """
-    lowered = {key.lower(): value for key, value in headers.items()}
-    content_type = lowered.get("content-type", "").lower()
+    named = lowered(headers)
+    content_type = named.get("content-type", "").lower()
     for protocol, header, media_type in _MARKERS:
-        if header in lowered or content_type.startswith(media_type):
+        if header in named or content_type.startswith(media_type):
             return PROTOCOLS[protocol]
     return PROTOCOLS[QUERY]
 

@@ -20,6 +20,7 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
     Response,
     ServiceModels,
@@ -62,7 +63,7 @@ def parse_request(
     SerializationException for a body that is not a JSON object. Values of the wrong
     type are passed through for the validator to report.
     """
-    target = {key.lower(): value for key, value in headers.items()}.get("x-amz-target")
+    target = lowered(headers).get("x-amz-target")
     operation = models.targets.get(target or "")
     if operation is None:
         raise UnknownOperationException(f"Unknown operation: X-Amz-Target {target!r}" if target else None)

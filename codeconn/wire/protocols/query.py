@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
     Response,
     ServiceModels,
@@ -83,7 +84,7 @@ def parse_request(
     something other than a form, from the body. Unknown fields are ignored, as AWS
     ignores them.
     """
-    form = _Form.read(path, {key.lower(): value for key, value in headers.items()}, body)
+    form = _Form.read(path, lowered(headers), body)
     action = form.values.get("Action")
     if not action:
         raise MissingAction()

@@ -32,6 +32,7 @@ import cbor2
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
     Response,
     ServiceModels,
@@ -67,7 +68,7 @@ def parse_request(
     forbidden target header, an unknown path) and SerializationException when the
     body is not a CBOR map.
     """
-    problem = _routing_problem(method, {key.lower(): value for key, value in headers.items()})
+    problem = _routing_problem(method, lowered(headers))
     if problem:
         raise UnknownOperationException(problem)
     segments = path.split("?", 1)[0].rstrip("/").split("/")[-4:]
