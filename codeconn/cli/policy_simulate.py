@@ -277,7 +277,8 @@ def render_table(rows: Sequence[Row]) -> Table:
         d = row.decision
         statements = "\n".join(_statement_name(m) for m in d.matched) or "-"
         cells: list[Text | str] = [row.action, *([row.principal] if multiple else []), row.resource,
-                                   Text(d.decision, style=_DECISION_STYLE[d.decision]), statements, why(d)]
+                                   Text(d.decision, style=_DECISION_STYLE[d.decision]), statements,
+                                   "" if d.allowed else d.reason()]
         table.add_row(*cells)
     return table
 
@@ -286,12 +287,3 @@ def _statement_name(matched: MatchedStatement) -> str:
     return f"{matched.policy}/{matched.sid if matched.sid else f'Statement[{matched.index}]'}"
 
 
-def why(decision: Decision) -> str:
-    """The kind of policy that denied, in AWS's words: "explicit deny in an identity-based policy",
-    "no service control policy allows"; empty when allowed."""
-    if decision.allowed:
-        return ""
-    kind = decision.denied_by or PolicyKind.IDENTITY
-    if decision.decision == "explicitDeny":
-        return f"explicit deny in {'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
-    return f"no {kind.value} allows"
