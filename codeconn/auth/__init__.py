@@ -10,7 +10,7 @@ asks about, decided by codeconn.iam and recorded on the call);
 """
 
 from codeconn.auth.authorizer import NOT_EVALUATED, PolicyAuthorizer
-from codeconn.auth.context import global_keys, request_context
+from codeconn.auth.context import IDENTITY_KEYS, decision_context
 from codeconn.auth.directory import StoredCredentials, StoreDirectory
 from codeconn.auth.errors import (
     AuthLayerError,
@@ -22,6 +22,7 @@ from codeconn.auth.errors import (
 from codeconn.auth.org import OrgPolicies, load_org_policies
 
 __all__ = [
+    "IDENTITY_KEYS",
     "NOT_EVALUATED",
     "AuthLayerError",
     "CredentialsRejected",
@@ -32,7 +33,6 @@ __all__ = [
     "StoreDirectory",
     "StoredCredentials",
     "UnknownCredentials",
-    "global_keys",
+    "decision_context",
     "load_org_policies",
-    "request_context",
 ]

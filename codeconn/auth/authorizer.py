@@ -1,8 +1,9 @@
 """PolicyAuthorizer: every action of every call, decided by the engine with the caller's and the org's policies.
 
-For each action a handler asks about, the authorizer builds the request (the
-caller's principal, the action, the resource ARN and account, the context of
-`context.request_context`), evaluates it against the caller's PolicySet plus the
+For each action a handler asks about, the authorizer builds the request from the
+call's `request_base` (the caller's and the request's keys, normalised once per
+call) and this decision's own keys (`context.decision_context`; type-checked
+against the IAM catalog), evaluates it against the caller's PolicySet plus the
 organization's SCP and RCP levels, records a DecisionRecord on the call, and in
 `--iam enforce` raises AccessDenied in AWS's words when the answer is a deny.
 
@@ -32,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from codeconn.auth.context import request_context
+from codeconn.auth.context import decision_context
 from codeconn.auth.org import OrgPolicies
 from codeconn.iam import (
     ALLOWED,
@@ -40,9 +41,8 @@ from codeconn.iam import (
     Decision,
     Policy,
     PolicySet,
-    make_request,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
 from codeconn.service.errors import AccessDenied
 
@@ -53,7 +53,7 @@ NOT_EVALUATED = Decision(ALLOWED)
 class PolicyAuthorizer:
     """The `Authorize` protocol over codeconn.iam (see the module docstring)."""
 
-    def __init__(self, *, mode: IamMode, org: OrgPolicies | None = None, catalog: Catalog | None = None,
+    def __init__(self, *, mode: IamMode, org: OrgPolicies | None = None, catalog: IamCatalog | None = None,
                  cache_size: int = 1024) -> None:
         self.mode = IamMode(mode)
         self.org = org or OrgPolicies()
@@ -85,12 +85,11 @@ class PolicyAuthorizer:
                resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
                resource_policy: Policy | None = None) -> Decision:
         """The engine's decision, whatever the mode, recording and raising nothing."""
-        request = make_request(principal=call.caller.principal, action=action, resource=resource,
-                               context=request_context(call, context, resource_tags),
-                               resource_account=resource_account, catalog=self._catalog)
-        if resource_policy is None:
-            return self._compiled_for(call.caller).evaluate(request)
-        return Authorizer(self._policy_set(call.caller, resource_policy)).evaluate(request)
+        request = call.request_base.request(action, resource, context=decision_context(context, resource_tags),
+                                            resource_account=resource_account, catalog=self._catalog)
+        compiled = (self._compiled_for(call.caller) if resource_policy is None
+                    else Authorizer(self._policy_set(call.caller, resource_policy)))
+        return compiled.evaluate(request)
 
     def _policy_set(self, caller: Caller, resource_policy: Policy | None = None) -> PolicySet:
         return replace(caller.policies, resource=resource_policy, scps=self.org.scps, rcps=self.org.rcps)

@@ -10,7 +10,8 @@ Three kinds of credentials are known:
   expiry: the SigV4 check answers ExpiredToken once it has expired.
 
 Secrets are decrypted with the SecretBox only to hand them to the SigV4 check;
-`StoredCredentials` never shows them in its repr.
+`StoredCredentials` never shows them in its repr. It also carries the key's
+record, so that `caller` does not read it again.
 
 Assembling a caller reads its user (and groups) or role, and the policies
 attached to them. That is done once per IAM generation of the account (which
@@ -24,31 +25,24 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from codeconn.auth.errors import ExpiredCredentials, UnknownCredentials
 from codeconn.iam import PolicySet, parse_principal
 from codeconn.service.call import Caller
+from codeconn.service.clock import Clock, utc_now
 from codeconn.service.iam import sessions
 from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, generation
 from codeconn.service.iam.principals import PolicyParser, for_role, for_user
 from codeconn.store import Reader, Record, SecretBox, Store
 from codeconn.wire.sigv4 import Credentials
 
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 @dataclass(frozen=True, slots=True, repr=False)
 class StoredCredentials(Credentials):
-    """Credentials found in the store (or the configuration), with the account they belong to."""
+    """Credentials found in the store (or the configuration), with the account and the record they come from."""
 
     account_id: str = ""
+    key: Record | None = None  # the access key or session record (None for the configured root key)
 
     def __repr__(self) -> str:
         token = ", session_token=***" if self.session_token is not None else ""
@@ -88,29 +82,29 @@ class StoreDirectory:
         secret = self._secrets.decrypt(record.data["Secret"])
         if record.kind == SESSION:
             return StoredCredentials(access_key_id, secret, self._secrets.decrypt(record.data["Token"]),
-                                     sessions.expiration(record), account_id=record.account_id)
-        return StoredCredentials(access_key_id, secret, account_id=record.account_id)
+                                     sessions.expiration(record), account_id=record.account_id, key=record)
+        return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record)
 
     # --- who it is --------------------------------------------------------------------------
 
     def caller(self, credentials: Credentials) -> Caller:
-        """The principal behind verified credentials; UnknownCredentials / ExpiredCredentials if no longer good."""
+        """The principal behind verified credentials; UnknownCredentials / ExpiredCredentials if no longer good.
+
+        The key's record is the one `credentials` read (plain Credentials are looked
+        up); the principal and its policies are read in one snapshot of its account.
+        """
         key_id = credentials.access_key_id
         if self._root is not None and key_id == self._root[0]:
             return self._root_caller(key_id)
-        account = credentials.account_id if isinstance(credentials, StoredCredentials) else ""
-        if not account:
+        record = credentials.key if isinstance(credentials, StoredCredentials) else None
+        if record is None:
             with self._store.read() as reader:
-                found = _key_record(reader, key_id)
-            if found is None:
+                record = _key_record(reader, key_id)
+            if record is None:
                 raise UnknownCredentials()
-            account = found.account_id
-        with self._store.read(account) as reader:  # one snapshot: the key as it is now, and what it may do
-            record = _key_record(reader, key_id)
-            if record is None or record.account_id != account:
-                raise UnknownCredentials()
-            if record.kind == SESSION and sessions.expiration(record) <= self._clock():
-                raise ExpiredCredentials()
+        if record.kind == SESSION and sessions.expiration(record) <= self._clock():
+            raise ExpiredCredentials()
+        with self._store.read(record.account_id) as reader:
             current = generation(reader)
             cached = self._cached(key_id, f":{current}")
             if cached is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,34 +24,24 @@ from rich.console import Console
 from rich.text import Text
 
 from codeconn.cli.exit_codes import ExitCode
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.document import PolicyKind
 from codeconn.iam.lint import Finding, Severity, lint_policy
 from codeconn.policytest import DocumentError, decode_document
 from codeconn.policytest.documents import is_yaml
 
 
-class KindName(str, Enum):
-    """The `--kind` choices: where the policy sits, which decides what its grammar allows."""
-
-    identity = "identity"
-    resource = "resource"
-    boundary = "boundary"
-    session = "session"
-    scp = "scp"
-    rcp = "rcp"
-    trust = "trust"
+KINDS: dict[str, PolicyKind] = {kind.name.lower(): kind for kind in PolicyKind}
+"""The `--kind` choices: where the policy sits, which decides what its grammar allows (PolicyKind, by name)."""
 
 
-KINDS: dict[KindName, PolicyKind] = {
-    KindName.identity: PolicyKind.IDENTITY,
-    KindName.resource: PolicyKind.RESOURCE,
-    KindName.boundary: PolicyKind.BOUNDARY,
-    KindName.session: PolicyKind.SESSION,
-    KindName.scp: PolicyKind.SCP,
-    KindName.rcp: PolicyKind.RCP,
-    KindName.trust: PolicyKind.TRUST,
-}
+def _kind(value: str | PolicyKind) -> PolicyKind:
+    if isinstance(value, PolicyKind):
+        return value
+    found = KINDS.get(value.lower())
+    if found is None:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(KINDS)}.")
+    return found
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 
@@ -66,8 +55,9 @@ def policy_lint(
     files: Annotated[list[Path], typer.Argument(metavar="FILE", show_default=False,
                                                 help="Policy documents: JSON, or YAML (.yaml / .yml).")],
     json_output: Annotated[bool, typer.Option("--json", help="Print one JSON object: findings, errors, warnings.")] = False,
-    kind: Annotated[KindName, typer.Option("--kind", case_sensitive=False,
-                                           help="The kind of policy the files are.")] = KindName.identity,
+    kind: Annotated[PolicyKind, typer.Option("--kind", parser=_kind, metavar=f"[{'|'.join(KINDS)}]",
+                                             show_default="identity",
+                                             help="The kind of policy the files are.")] = PolicyKind.IDENTITY,
 ) -> None:
     """Lint policy documents: unknown actions and keys, keys the actions do not support, operators that
     do not fit the key's type, invalid values, statements that never match.
@@ -87,8 +77,8 @@ def policy_lint(
             err.print(Text(f"error: {problem}"))
         raise typer.Exit(ExitCode.BAD_INPUT)
 
-    catalog = Catalog.load()
-    found = [(name, f) for name, document in documents for f in lint_policy(document, catalog, kind=KINDS[kind])]
+    catalog = IamCatalog.load()
+    found = [(name, f) for name, document in documents for f in lint_policy(document, catalog, kind=kind)]
     errors = sum(f.severity is Severity.ERROR for _, f in found)
     warnings = len(found) - errors
     if json_output:

@@ -42,11 +42,10 @@ from codeconn.iam import (
     make_request,
     parse_policy,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.policytest import (
     PolicyTestError,
     build_context,
-    default_catalog,
     parse_context_entry,
     parse_context_option,
     read_document,
@@ -159,7 +158,7 @@ def policy_simulate(
 
     Exit codes: 0 done; 1 with --fail-on-deny when a request is not allowed; 2 bad input.
     """
-    catalog = default_catalog()
+    catalog = IamCatalog.load()
     try:
         policies = load_policy_set(policy or [], resource_policy, permissions_boundary or [], session_policy,
                                    scp or [], rcp or [])
@@ -231,7 +230,7 @@ def _display_names(paths: Sequence[Path]) -> dict[str, str]:
 
 
 def simulate(policies: PolicySet, actions: Sequence[str], resources: Sequence[str], principal: str | None,
-             resource_account: str | None, context: dict[str, str | list[str]], catalog: Catalog) -> list[Row]:
+             resource_account: str | None, context: dict[str, str | list[str]], catalog: IamCatalog) -> list[Row]:
     """Decide every action on every resource; BadInput when a request cannot be made."""
     authorizer = Authorizer(policies)
     rows: list[Row] = []
@@ -256,7 +255,7 @@ def _account_of(resource: str, resource_account: str | None) -> str:
     return DEFAULT_ACCOUNT
 
 
-def _warn_unknown_actions(actions: Sequence[str], catalog: Catalog) -> None:
+def _warn_unknown_actions(actions: Sequence[str], catalog: IamCatalog) -> None:
     """A mistyped action is implicitly denied, which looks like a policy bug; say so on stderr."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for action in dict.fromkeys(actions):
@@ -283,7 +282,8 @@ def render_table(rows: Sequence[Row]) -> Table:
         statements = "\n".join(_statement_name(m) for m in d.matched) or "-"
         cells: list[Text | str] = [row.action, *([row.principal] if multiple else []), row.resource,
                                    Text(d.decision, style=_DECISION_STYLE[d.decision]), statements,
-                                   "\n".join([why(d), *(f"nearly: {miss.describe()}" for miss in d.near_misses)])]
+                                   "\n".join(["" if d.allowed else d.reason(),
+                                              *(f"nearly: {miss.describe()}" for miss in d.near_misses)])]
         table.add_row(*cells)
     return table
 
@@ -292,12 +292,3 @@ def _statement_name(matched: MatchedStatement) -> str:
     return f"{matched.policy}/{matched.sid if matched.sid else f'Statement[{matched.index}]'}"
 
 
-def why(decision: Decision) -> str:
-    """The kind of policy that denied, in AWS's words: "explicit deny in an identity-based policy",
-    "no service control policy allows"; empty when allowed."""
-    if decision.allowed:
-        return ""
-    kind = decision.denied_by or PolicyKind.IDENTITY
-    if decision.decision == "explicitDeny":
-        return f"explicit deny in {'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value}"
-    return f"no {kind.value} allows"

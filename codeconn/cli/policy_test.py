@@ -24,7 +24,8 @@ from rich.text import Text
 
 from codeconn.cli.exit_codes import ExitCode
 from codeconn.iam import Decision, MatchedStatement
-from codeconn.policytest import CaseFileError, CaseProblem, CaseResult, RunReport, default_catalog, load_file, run_cases
+from codeconn.iam.catalog import IamCatalog
+from codeconn.policytest import CaseFileError, CaseProblem, CaseResult, RunReport, load_file, run_cases
 
 MAX_PROBLEMS_SHOWN = 50  # per run; a broken `defaults` can fault every one of 10,000 cases
 
@@ -46,7 +47,7 @@ def policy_test(
 
     The file format is described in policy-test-format.md; examples/ holds working files.
     """
-    catalog = default_catalog()
+    catalog = IamCatalog.load()
     cases = []
     problems: list[CaseProblem] = []
     for path in files:

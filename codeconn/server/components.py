@@ -3,8 +3,9 @@
 `build_components(config)` opens the store (SQLite in the data directory, or the
 `--database-url`), the secret box (its key in the data directory), the caller
 directory over the store (with the default account's root key), the policy
-authorizer (with the `--iam` mode and the organization's policies) and the
-registry of every operation. The app factory only receives them, so tests pass
+authorizer (with the `--iam` mode, the organization's policies and the IAM
+catalog), the registry of every operation, and the service models the protocols
+route by: each loaded once, here. The app factory only receives them, so tests pass
 in-memory twins instead. `codeconn serve` imports this module only when it
 starts a server, so the rest of the command never loads the service layer.
 """
@@ -17,11 +18,14 @@ from codeconn.auth import (
     StoreDirectory,
     load_org_policies,
 )
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
-from codeconn.store import SecretBox, StoreError, open_store
+from codeconn.store import SecretBox, StoreError
+from codeconn.store.sql import open_store
+from codeconn.wire.model import ServiceModels
 
 
 def build_components(config: ServeConfig) -> Components:
@@ -42,8 +46,9 @@ def build_components(config: ServeConfig) -> Components:
         secrets = SecretBox.for_data_dir(config.data_dir)
         directory = StoreDirectory(store, secrets, root_credentials=config.root_credentials,
                                    default_account=config.account_id)
-        authorizer = PolicyAuthorizer(mode=config.iam, org=org)
-        return Components(store, secrets, directory, authorizer, build_registry())
+        iam_catalog = IamCatalog.load()
+        authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
+        return Components(store, secrets, directory, authorizer, build_registry(), ServiceModels.load(), iam_catalog)
     except BaseException:
         store.close()
         raise

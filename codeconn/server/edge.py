@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,15 +31,18 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel
 
 from codeconn.auth.errors import CredentialsRejected
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import OperationNotImplemented, answer_for, is_expected
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
+from codeconn.service.clock import Clock, utc_now
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.errors import WireError, error_for
-from codeconn.wire.model import Catalog, Response, default_catalog
+from codeconn.wire.headers import Headers
+from codeconn.wire.model import Response, ServiceModels
 from codeconn.wire.protocols import Codec, detect
 from codeconn.wire.sigv4 import (
     HttpRequest,
@@ -49,14 +52,7 @@ from codeconn.wire.sigv4 import (
 )
 from codeconn.wire.validate import validate
 
-Clock = Callable[[], datetime]
-
 _log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    """The server's clock: aware UTC, read once per request."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -91,8 +87,8 @@ class Edge:
     """Answers AWS API requests with the given directory, authorizer, handlers, store and audit sink."""
 
     def __init__(self, config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
-                 authorizer: Authorize, registry: Registry, audit: AuditSink, clock: Clock = utc_now,
-                 catalog: Catalog | None = None) -> None:
+                 authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
+                 iam_catalog: IamCatalog, clock: Clock = utc_now) -> None:
         self._config = config
         self._store = store
         self._secrets = secrets
@@ -101,13 +97,14 @@ class Edge:
         self._registry = registry
         self._audit = audit
         self._clock = clock
-        self._catalog = catalog or default_catalog()
+        self._service_models = service_models
+        self._iam_catalog = iam_catalog
 
     def handle(self, incoming: Incoming) -> Response:
         """The response to `incoming`; never raises for anything the request or a handler does."""
         request = incoming.request
         trace = _Trace(request_id=str(uuid.uuid4()), now=self._clock())
-        headers = _first_values(request.headers)
+        headers = Headers.first_values(request.headers)  # names lower-cased once, by HttpRequest.build
         codec = detect(headers)
         try:
             response = self._answer(incoming, codec, headers, trace)
@@ -141,7 +138,7 @@ class Edge:
         trace.call = Call(
             service=service.service_name, operation=trace.operation.name, region=verified.region,
             caller=trace.caller, now=trace.now, request_id=trace.request_id, store=self._store,
-            secrets=self._secrets, authorizer=self._authorizer, source_ip=incoming.source_ip,
+            secrets=self._secrets, authorizer=self._authorizer, iam_catalog=self._iam_catalog, source_ip=incoming.source_ip,
             secure_transport=incoming.secure, user_agent=request.header("user-agent") or "",
         )
         output = handler(trace.call, trace.params)
@@ -153,7 +150,7 @@ class Edge:
         path = f"{request.path}?{request.query_string}" if request.query_string else request.path
         try:
             trace.operation, trace.params = codec.parse_request(request.method, path, headers, request.body,
-                                                                self._catalog)
+                                                                self._service_models)
         except WireError as error:
             return error
         return None
@@ -219,13 +216,6 @@ def _claimed(request: HttpRequest, codec: Codec) -> SignedRequest | None:
         return parse_authorization(request, family=codec.FAMILY)
     except WireError:
         return None
-
-
-def _first_values(headers: tuple[tuple[str, str], ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in headers:
-        out.setdefault(name, value)
-    return out
 
 
 def _timestamp(moment: datetime) -> str:

@@ -29,6 +29,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from codeconn import __version__
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
 from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig
@@ -36,6 +37,7 @@ from codeconn.server.errors import ListenError
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
+from codeconn.wire.model import ServiceModels
 
 GRACEFUL_SHUTDOWN_SECONDS = 10
 HANDLED_SIGNALS = ("SIGINT", "SIGTERM")
@@ -43,13 +45,19 @@ HANDLED_SIGNALS = ("SIGINT", "SIGTERM")
 
 @dataclass
 class Components:
-    """What `create_app` needs besides the config and the audit sink; `close` releases the store."""
+    """What `create_app` needs besides the config and the audit sink; `close` releases the store.
+
+    The service models and the IAM catalog are loaded once here, with the rest, and
+    handed down: nothing on the request path reads a process-wide catalog.
+    """
 
     store: Store
     secrets: SecretBox
     directory: CallerDirectory
     authorizer: Authorize
     registry: Registry
+    service_models: ServiceModels
+    iam_catalog: IamCatalog
 
     def close(self) -> None:
         self.store.close()
@@ -70,7 +78,9 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
             with AuditLog(config.audit_path) as audit:
                 app = create_app(config, store=components.store, secrets=components.secrets,
                                  directory=components.directory, authorizer=components.authorizer,
-                                 registry=components.registry, audit=audit, routes=routes)
+                                 registry=components.registry, audit=audit,
+                                 service_models=components.service_models, iam_catalog=components.iam_catalog,
+                                 routes=routes)
                 server = Server(uvicorn_config(app), on_started=lambda port: banner(config, port, out))
                 server.run(sockets=[listener])
         finally:

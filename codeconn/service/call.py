@@ -5,21 +5,31 @@ the caller; handlers read it and call `call.authorize(...)` for every action
 they perform (the operation's own, and PassConnection / UseConnection where
 the authorization map asks for them). Every decision is kept on the call so
 that the edge can write the audit line when the call ends.
+
+The request context every decision of the call shares is built once, with the
+call (`Call.request_base`): the global keys the IAM User Guide says every request
+carries and that codeconn can know. Who is calling (aws:PrincipalArn,
+aws:PrincipalAccount, aws:PrincipalType, aws:username, aws:PrincipalIsAWSService,
+which the engine derives from the principal; aws:userid and aws:PrincipalTag/<key>),
+when (aws:CurrentTime, aws:EpochTime: the call's `now`, read once by the edge, so
+every decision sees the same instant), from where and how (aws:SourceIp,
+aws:SecureTransport, aws:UserAgent, aws:RequestedRegion), and that no AWS service
+calls on the principal's behalf (aws:ViaAWSService: false). Each decision adds only
+its own keys to it (see `codeconn.auth.context`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from codeconn.iam import Decision, Policy, PolicySet, Principal
-
-if TYPE_CHECKING:  # annotations only: the CLI reads IamMode without loading the store and SigV4
-    from codeconn.store import SecretBox, Store
-    from codeconn.wire.sigv4 import Credentials
+from codeconn.iam import Decision, Policy, PolicySet, Principal, RequestBase, request_base
+from codeconn.iam.catalog import IamCatalog
+from codeconn.store import SecretBox, Store
+from codeconn.wire.sigv4 import Credentials
 
 
 class IamMode(str, Enum):
@@ -76,8 +86,7 @@ class CallerDirectory(Protocol):
 class Authorize(Protocol):
     """Decides one action for a call, records it on the call, raises AccessDenied when denied.
 
-    `resource_policy` (a resource-based or role trust policy) is passed only when the
-    action has one, so an authorizer that never meets one may leave the keyword out.
+    `resource_policy` (a resource-based or role trust policy) is None unless the action has one.
     """
 
     def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
@@ -98,10 +107,17 @@ class Call:
     store: Store
     secrets: SecretBox
     authorizer: Authorize
+    iam_catalog: IamCatalog  # the IAM reference (which keys an action supports), loaded once with the components
     source_ip: str = "127.0.0.1"
     secure_transport: bool = False
     user_agent: str = ""
     decisions: list[DecisionRecord] = field(default_factory=list)
+    request_base: RequestBase = field(init=False, repr=False, compare=False)
+    """The caller's and the request's keys (`global_keys`), normalised once for every decision of the call."""
+
+    def __post_init__(self) -> None:
+        # The global keys are typed by construction: no catalog check is needed here.
+        self.request_base = request_base(principal=self.caller.principal, context=global_keys(self))
 
     @property
     def account_id(self) -> str:
@@ -114,13 +130,30 @@ class Call:
 
         `context` holds the service's condition keys for this request (and aws:RequestTag/...,
         aws:TagKeys); `resource_tags` become aws:ResourceTag/<key>. The global keys of
-        the caller and the request are added by the authorizer. `resource_policy` is the
+        the caller and the request are the call's `request_base`. `resource_policy` is the
         resource's own policy (a role's trust policy for sts:AssumeRole), evaluated with
         the caller's as AWS's same- and cross-account logic says.
         """
         qualified = action if action and ":" in action else f"{self.service}:{action or self.operation}"
-        if resource_policy is None:
-            return self.authorizer(self, qualified, resource, context=context, resource_tags=resource_tags,
-                                   resource_account=resource_account)
         return self.authorizer(self, qualified, resource, context=context, resource_tags=resource_tags,
                                resource_account=resource_account, resource_policy=resource_policy)
+
+
+def global_keys(call: Call) -> dict[str, Any]:
+    """The aws: keys every request of `call` carries, beyond those the engine derives from the principal."""
+    caller = call.caller
+    now = call.now.astimezone(UTC)
+    keys: dict[str, Any] = {
+        "aws:userid": caller.userid,
+        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:EpochTime": int(now.timestamp()),
+        "aws:SourceIp": call.source_ip,
+        "aws:SecureTransport": call.secure_transport,
+        "aws:RequestedRegion": call.region,
+        "aws:ViaAWSService": False,
+    }
+    if call.user_agent:
+        keys["aws:UserAgent"] = call.user_agent
+    for key, value in caller.tags.items():
+        keys[f"aws:PrincipalTag/{key}"] = value
+    return keys

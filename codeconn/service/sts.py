@@ -33,6 +33,7 @@ from codeconn.iam import (
     PrincipalType,
     parse_policy,
 )
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service.call import Call
 from codeconn.service.errors import AccessDenied
 from codeconn.service.iam import access, sessions
@@ -94,7 +95,8 @@ def _session_policy(params: dict[str, Any]) -> tuple[str | None, tuple[str, ...]
     return document, arns, size * 100 // PACKED_POLICY_LIMIT
 
 
-def _context(params: dict[str, Any], tags: dict[str, str], role_tags: dict[str, str]) -> dict[str, Any]:
+def _context(catalog: IamCatalog, params: dict[str, Any], tags: dict[str, str],
+             role_tags: dict[str, str]) -> dict[str, Any]:
     offered: dict[str, Any] = {"sts:RoleSessionName": params["RoleSessionName"], **access.tag_context(tags)}
     for member, key in (("ExternalId", "sts:ExternalId"), ("SourceIdentity", "sts:SourceIdentity")):
         if params.get(member):
@@ -103,7 +105,7 @@ def _context(params: dict[str, Any], tags: dict[str, str], role_tags: dict[str, 
         offered["sts:TransitiveTagKeys"] = list(params["TransitiveTagKeys"])
     for key, value in role_tags.items():
         offered[f"iam:ResourceTag/{key}"] = value
-    return access.supported_keys("sts:AssumeRole", offered)
+    return access.supported_keys(catalog, "sts:AssumeRole", offered)
 
 
 def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -128,9 +130,10 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         call.authorize(action, role_arn, context=context, resource_tags=role_tags, resource_account=account,
                        resource_policy=trust)
 
-    authorize("sts:AssumeRole", _context(params, tags, role_tags))
+    authorize("sts:AssumeRole", _context(call.iam_catalog, params, tags, role_tags))
     if tags:
-        authorize("sts:TagSession", access.supported_keys("sts:TagSession", access.tag_context(tags)))
+        authorize("sts:TagSession",
+                  access.supported_keys(call.iam_catalog, "sts:TagSession", access.tag_context(tags)))
     if params.get("SourceIdentity"):
         authorize("sts:SetSourceIdentity", {"sts:SourceIdentity": params["SourceIdentity"]})
     duration = _duration(call, params, role)

@@ -1,8 +1,9 @@
-"""codeconn's storage: one small interface, SQLite (default, and in-memory twin) or PostgreSQL.
+"""codeconn's storage: one small interface, SQLite (default, and in-memory twin) or PostgreSQL behind it.
 
-    from codeconn.store import Record, open_store
+    from codeconn.store import Record, Store
+    from codeconn.store.sql import open_store                 # the composition root only
 
-    store = open_store("sqlite:///var/lib/codeconn/codeconn.sqlite3")   # or "postgresql://..."
+    store: Store = open_store("sqlite:///var/lib/codeconn/codeconn.sqlite3")   # or "postgresql://..."
     with store.transaction("111122223333") as tx:           # serialised per account
         if tx.count("connection") >= 250:
             raise LimitExceeded(...)                         # rolls everything back
@@ -14,6 +15,13 @@
 
 The service owns the rules; the store only persists. Secret fields are encrypted
 by the service with `SecretBox` before they reach a record.
+
+This package exports the interface only (`Store`, `Reader`, `Tx`, `Record`, the
+errors, `Secret` and `SecretBox`), so importing it never loads SQLAlchemy. The
+SQL implementation, its schema and its migrations live in `codeconn.store.sql`,
+`.schema` and `.migrations`, imported by the composition root (the server's
+components, the tests) and by nothing that uses a store; an import-linter
+contract keeps the service, domain and auth layers off them.
 """
 
 from codeconn.store.base import (
@@ -31,16 +39,12 @@ from codeconn.store.base import (
     StoreError,
     Tx,
 )
-from codeconn.store.migrations import MIGRATIONS, Migration, migrate
 from codeconn.store.secrets import KEY_FILE_NAME, Secret, SecretBox
-from codeconn.store.sql import SqlStore, open_store
 
 __all__ = [
     "KEY_FILE_NAME",
-    "MIGRATIONS",
     "Conflict",
     "InvalidCursor",
-    "Migration",
     "NestedUse",
     "NotFound",
     "OutsideAccount",
@@ -51,10 +55,7 @@ __all__ = [
     "Secret",
     "SecretBox",
     "SecretError",
-    "SqlStore",
     "Store",
     "StoreError",
     "Tx",
-    "migrate",
-    "open_store",
 ]

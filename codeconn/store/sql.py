@@ -10,8 +10,10 @@ How the promises of `base.py` are kept:
   sees everything the previous holder committed.
 - Reads: SQLite's WAL gives a deferred BEGIN a snapshot; PostgreSQL reads run
   REPEATABLE READ, READ ONLY, so list-then-tags is one snapshot and never blocks.
-- A duplicate is reported as Conflict naming the field; the insert runs in a
-  savepoint, so a caller that catches Conflict may go on with the transaction.
+- Uniqueness (id, ARN, lookup key) is the database's constraints' to keep: a
+  write that violates one is reported once, as a Conflict naming the field. The
+  write runs in a savepoint, so a caller that catches Conflict may go on with the
+  transaction.
 """
 
 from __future__ import annotations
@@ -190,8 +192,13 @@ class SqlTx(SqlReader):
             raise OutsideAccount(f"a transaction of account {self._owner} cannot write a record of "
                                  f"account {record.account_id}")
 
-    def _refuse_duplicates(self, record: Record, *, besides: int | None = None) -> None:
-        """Conflict naming the first unique field of `record` that another record holds."""
+    def _conflict(self, record: Record, *, besides: int | None = None) -> Conflict:
+        """The Conflict for a unique violation by `record`: the first of its unique fields another record holds.
+
+        Only this account's writers are serialised; a writer of another account (the
+        ARN and the lookup key are unique across accounts) has committed by the time
+        its row violates ours, so the holder is found.
+        """
         same_id = and_(records.c.account_id == record.account_id, records.c.kind == record.kind,
                        records.c.id == record.id)
         clash: ColumnElement[bool] = or_(same_id, records.c.arn == record.arn)
@@ -203,31 +210,25 @@ class SqlTx(SqlReader):
         rows = self._conn.execute(query).all()
         for row in rows:
             if (row.account_id, row.kind, row.id) == (record.account_id, record.kind, record.id):
-                raise Conflict(f"{record.kind} {record.id!r} already exists in account {record.account_id}",
-                               field="id")
+                return Conflict(f"{record.kind} {record.id!r} already exists in account {record.account_id}",
+                                field="id")
         for row in rows:
             if row.arn == record.arn:
-                raise Conflict(f"the ARN {record.arn} is already used by {row.kind} {row.id!r}", field="arn")
+                return Conflict(f"the ARN {record.arn} is already used by {row.kind} {row.id!r}", field="arn")
         if rows:
-            raise Conflict(f"the lookup key of {record.kind} {record.id!r} is already used by another "
-                           f"{record.kind}", field="lookup")
+            return Conflict(f"the lookup key of {record.kind} {record.id!r} is already used by another "
+                            f"{record.kind}", field="lookup")
+        return Conflict(f"{record.kind} {record.id!r} collides with a record written concurrently", field="lookup")
 
     def _write(self, statement: Any, record: Record, *, besides: int | None = None) -> None:
-        """Run one write in a savepoint; a unique violation that raced past the check becomes Conflict.
-
-        Only another account's writer can race past it (this account's are serialised):
-        by the time the violation is reported that writer has committed, so checking
-        again names the field.
-        """
+        """Run one write in a savepoint; a unique violation becomes the Conflict naming the field."""
         try:
             with self._conn.begin_nested():
                 self._conn.execute(statement)
             return
         except IntegrityError:
             pass  # outside the except block, so the driver's error (with its parameters) is not chained
-        self._refuse_duplicates(record, besides=besides)
-        raise Conflict(f"{record.kind} {record.id!r} collides with a record written concurrently",
-                       field="lookup")
+        raise self._conflict(record, besides=besides)
 
     def _values(self, record: Record) -> dict[str, Any]:
         return {"arn": record.arn, "name": record.name, "lookup": record.lookup, "data": record.data,
@@ -235,7 +236,6 @@ class SqlTx(SqlReader):
 
     def insert(self, record: Record) -> None:
         self._own(record)
-        self._refuse_duplicates(record)
         self._write(insert(records).values(account_id=record.account_id, kind=record.kind, id=record.id,
                                            **self._values(record)), record)
 
@@ -245,7 +245,6 @@ class SqlTx(SqlReader):
                                                              records.c.id == record.id)).scalar()
         if seq is None:
             raise NotFound(f"{record.kind} {record.id!r} does not exist in account {record.account_id}")
-        self._refuse_duplicates(record, besides=seq)
         self._write(update(records).where(records.c.seq == seq).values(**self._values(record)), record,
                     besides=seq)
 

@@ -4,7 +4,7 @@ botocore ships each service's Smithy-derived model (`data/<service>/<version>/
 service-2.json`): operations, input and output shapes with their constraints, and
 error shapes with their codes and HTTP statuses. The wire layer reads requests and
 writes responses by walking those shapes, so nothing about an operation is written
-twice. This module loads the models once into a `Catalog` whose tables answer the
+twice. This module loads the models once into a `ServiceModels` whose tables answer the
 three routing questions the protocols ask:
 
 - AWS JSON 1.0: which operation does `X-Amz-Target` name? Both the long form the
@@ -59,7 +59,7 @@ def namespace_of(service: ServiceModel) -> str | None:
 
 
 @dataclass(frozen=True)
-class Catalog:
+class ServiceModels:
     """The hosted service models and the routing tables the protocols look up."""
 
     services: Mapping[str, ServiceModel]
@@ -71,7 +71,7 @@ class Catalog:
     """(Version, Action) -> operation, for services speaking AWS Query."""
 
     @classmethod
-    def load(cls, names: Iterable[str] = HOSTED_SERVICES, data_paths: Iterable[str] = ()) -> Catalog:
+    def load(cls, names: Iterable[str] = HOSTED_SERVICES, data_paths: Iterable[str] = ()) -> ServiceModels:
         """Load `names` from botocore's bundled data, with `data_paths` searched first.
 
         `data_paths` use botocore's own layout, so a directory holding
@@ -104,9 +104,9 @@ class Catalog:
 
 
 @functools.cache
-def default_catalog() -> Catalog:
+def default_service_models() -> ServiceModels:
     """The catalog of `HOSTED_SERVICES` from botocore's data, loaded once per process."""
-    return Catalog.load()
+    return ServiceModels.load()
 
 
 @functools.cache
@@ -210,11 +210,11 @@ __all__ = [
     "JSON",
     "QUERY",
     "RPC_V2_CBOR",
-    "Catalog",
+    "ServiceModels",
     "KeyMap",
     "Response",
     "Scalar",
-    "default_catalog",
+    "default_service_models",
     "error_shape",
     "error_status",
     "from_wire",

@@ -37,7 +37,7 @@ def caller(principal: str = f"arn:aws:iam::{ACCOUNT}:user/alice", identity: Sequ
 def make_call(who: Caller, authorizer: Authorize, **extra: Any) -> Call:
     """A call with no store, for deciding only."""
     fields: dict[str, Any] = {"service": "codeconnections", "operation": "ListConnections", "region": "eu-west-1",
-                              "now": NOW, "request_id": "r", "store": None, "secrets": None,
+                              "now": NOW, "request_id": "r", "store": None, "secrets": None, "iam_catalog": None,
                               "source_ip": "203.0.113.7", "secure_transport": True, "user_agent": "aws-cli/2"}
     fields.update(extra)
     return Call(caller=who, authorizer=authorizer, **fields)

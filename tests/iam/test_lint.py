@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from codeconn.iam import PolicyKind, parse_policy
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.lint import CODES, Finding, lint_policy
 
 CONN = "arn:aws:codestar-connections:us-west-2:111122223333:connection/0a1b"
@@ -19,8 +19,8 @@ E, W = "error", "warning"
 
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
+def catalog() -> IamCatalog:
+    return IamCatalog.load()
 
 
 def doc(*statements: dict[str, Any], **top: Any) -> dict[str, Any]:
@@ -189,7 +189,7 @@ RULES = [
 
 
 @pytest.mark.parametrize("document, expected", RULES)
-def test_rule(document: Any, expected: list[tuple[str, str, str]], catalog: Catalog) -> None:
+def test_rule(document: Any, expected: list[tuple[str, str, str]], catalog: IamCatalog) -> None:
     assert triples(lint_policy(document, catalog)) == expected
 
 
@@ -257,7 +257,7 @@ CLEAN = [
 
 
 @pytest.mark.parametrize("document", CLEAN)
-def test_clean_policy(document: dict[str, Any], catalog: Catalog) -> None:
+def test_clean_policy(document: dict[str, Any], catalog: IamCatalog) -> None:
     assert lint_policy(document, catalog) == []
 
 
@@ -267,20 +267,20 @@ TRUST = doc({"Effect": "Allow", "Principal": {"Service": "codepipeline.amazonaws
              "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}})
 
 
-def test_kind_decides_the_grammar(catalog: Catalog) -> None:
+def test_kind_decides_the_grammar(catalog: IamCatalog) -> None:
     assert lint_policy(TRUST, catalog, kind=PolicyKind.TRUST) == []
     assert triples(lint_policy(TRUST, catalog)) == [("syntax", E, "Statement[0].Resource"),
                                                     ("syntax", E, "Statement[0].Principal")]
 
 
-def test_text_decoded_and_parsed_inputs_agree(catalog: Catalog) -> None:
+def test_text_decoded_and_parsed_inputs_agree(catalog: IamCatalog) -> None:
     document = doc(stmt([USE, P + "UseConections"], condition={"StringEquals": {P + "ProviderType": "GitHub"}}))
     expected = lint_policy(document, catalog)
     assert expected and lint_policy(json.dumps(document), catalog) == expected
     assert lint_policy(parse_policy(document), catalog) == expected
 
 
-def test_messages_say_what_is_wrong(catalog: Catalog) -> None:
+def test_messages_say_what_is_wrong(catalog: IamCatalog) -> None:
     def message(document: Any) -> str:
         (finding,) = lint_policy(document, catalog)
         return finding.message
@@ -323,7 +323,7 @@ def test_the_catalog_drives_the_rules() -> None:
         ("resourceTypes", "demo"): {},
         ("conditionKeys", "demo"): {"demo:Count": {"key": "demo:Count", "type": "Numeric"}},
     }
-    demo = Catalog(service_names={"demo": "Demo"}, _load=lambda kind, prefix: data[(kind, prefix)])
+    demo = IamCatalog(service_names={"demo": "Demo"}, _load=lambda kind, prefix: data[(kind, prefix)])
     assert lint_policy(doc(stmt("demo:Run", condition={"NumericLessThan": {"demo:Count": "3"}})), demo) == []
     assert triples(lint_policy(doc(stmt(["demo:Run", "demo:Walk"])), demo)) == [
         ("unknown-action", E, "Statement[0].Action[1]")]

@@ -6,8 +6,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from codeconn.iam import Principal, PrincipalType, RequestError, make_request, parse_principal
-from codeconn.iam.catalog import Catalog
+from codeconn.iam import Principal, PrincipalType, RequestError, make_request, parse_principal, request_base
+from codeconn.iam.catalog import IamCatalog
 
 ACCOUNT = "111122223333"
 
@@ -182,9 +182,9 @@ def test_a_principal_value_is_accepted_as_is():
 # -- typed context values, checked against a catalog ------------------------------------
 
 @pytest.fixture(scope="module")
-def catalog() -> Catalog:
+def catalog() -> IamCatalog:
     """The global aws: keys only (they are built in); no service data is read."""
-    return Catalog(service_names={}, _load=lambda kind, prefix: {})
+    return IamCatalog(service_names={}, _load=lambda kind, prefix: {})
 
 
 @pytest.mark.parametrize("key, value", [
@@ -210,3 +210,16 @@ def test_catalog_rejects_values_of_the_wrong_type(catalog, key, value):
 ])
 def test_catalog_accepts_values_of_the_right_type(catalog, key, value):
     make_request(principal=ACCOUNT, action="s3:GetObject", context={key: value}, catalog=catalog)
+
+
+def test_a_request_from_a_base_is_the_request_make_request_builds() -> None:
+    """One call's shared keys normalised once, then each decision's added: the same request as in one go."""
+    user = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    shared = {"aws:SourceIp": "203.0.113.7", "aws:PrincipalTag/team": "ci", "aws:EpochTime": 1741064766}
+    own = {"codeconnections:ProviderType": "GitHub", "aws:SourceIp": "198.51.100.1", "aws:TagKeys": ["a", "b"]}
+    resource = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/1"
+    base = request_base(principal=user, context=shared)
+    assert base.request("codeconnections:GetConnection", resource, context=own) == make_request(
+        principal=user, action="codeconnections:GetConnection", resource=resource, context={**shared, **own})
+    assert base.context["aws:username"] == ("alice",)
+    assert "aws:resourceaccount" not in base.context

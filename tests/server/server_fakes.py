@@ -17,17 +17,21 @@ from codeconn.auth.errors import ExpiredCredentials
 from codeconn.iam import (
     ALLOWED,
     Decision,
+    Policy,
     PolicySet,
     evaluate,
     make_request,
     parse_policy,
     parse_principal,
 )
+from codeconn.iam.catalog import IamCatalog
 from codeconn.server.runner import Components
 from codeconn.service.call import Call, Caller, DecisionRecord, IamMode
 from codeconn.service.errors import AccessDenied, IamError, ResourceNotFoundException
 from codeconn.service.registry import CONNECTIONS_SERVICES, Registry
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox
+from codeconn.store.sql import open_store
+from codeconn.wire.model import default_service_models
 from codeconn.wire.sigv4 import Credentials
 
 ACCOUNT = "000000000000"
@@ -94,7 +98,8 @@ class FakeAuthorizer:
         self.mode = mode
 
     def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
-                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None) -> Decision:
+                 resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
+                 resource_policy: Policy | None = None) -> Decision:
         caller = call.caller
         if caller.is_root or self.mode is IamMode.OFF:
             decision = Decision(ALLOWED)
@@ -192,4 +197,4 @@ def fake_registry() -> Registry:
 def fake_components(mode: IamMode = IamMode.ENFORCE) -> Components:
     """In-memory store, a fresh secret key, the fakes above."""
     return Components(open_store("sqlite://"), SecretBox(SecretBox.generate_key()), FakeDirectory(),
-                      FakeAuthorizer(mode), fake_registry())
+                      FakeAuthorizer(mode), fake_registry(), default_service_models(), IamCatalog.load())

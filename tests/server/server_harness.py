@@ -55,7 +55,8 @@ def live_server(data_dir: Path, *, mode: IamMode = IamMode.ENFORCE, **overrides:
     components = fake_components(mode)
     audit = AuditLog(config.audit_path)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
-                     authorizer=components.authorizer, registry=components.registry, audit=audit)
+                     authorizer=components.authorizer, registry=components.registry, audit=audit,
+                     service_models=components.service_models, iam_catalog=components.iam_catalog)
     try:
         with serving_in_thread(app, config.host) as url:
             yield LiveServer(url, config, components)

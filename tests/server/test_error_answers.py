@@ -20,10 +20,10 @@ from codeconn.service.errors import (
 )
 from codeconn.store import Conflict
 from codeconn.wire.errors import InvalidSignatureException, SignatureDoesNotMatch
-from codeconn.wire.model import default_catalog
+from codeconn.wire.model import default_service_models
 from codeconn.wire.protocols.json10 import UnknownOperationException
 
-SERVICES = default_catalog().services
+SERVICES = default_service_models().services
 DENIED = AccessDenied(principal_arn="arn:aws:iam::1:user/a", action="x:Y", resource="*",
                       decision=Decision("implicitDeny"))
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from codeconn.server.scrub import REDACTED, is_secret_name, scrub
-from codeconn.wire.model import default_catalog
+from codeconn.wire.model import default_service_models
 
 
 def input_shape(service: str, operation: str) -> Any:
-    return default_catalog().services[service].operation_model(operation).input_shape
+    return default_service_models().services[service].operation_model(operation).input_shape
 
 
 @pytest.mark.parametrize(("service", "operation", "params", "expected"), [

@@ -28,7 +28,8 @@ from codeconn.service.call import IamMode
 from codeconn.service.errors import AccessDenied, IamError
 from codeconn.service.iam import sessions
 from codeconn.service.iam.model import ROLES, SESSION, find
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox
+from codeconn.store.sql import open_store
 from codeconn.wire.errors import WireError
 
 USER = f"arn:aws:iam::{ACCOUNT}:user/alice"

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from postgres import postgres_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
-from codeconn.store import Record, SqlStore, open_store
+from codeconn.store import Record
+from codeconn.store.sql import SqlStore, open_store
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"

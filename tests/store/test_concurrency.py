@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from codeconn.store import Conflict, Record, SqlStore, Tx, open_store
+from codeconn.store import Conflict, Record, Tx
+from codeconn.store.sql import SqlStore, open_store
 
 MakeRecord = Callable[..., Record]
 ACCOUNT = "111122223333"

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import pytest
-from sqlalchemy import Connection, create_engine, insert, inspect, text
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Inspector,
+    PrimaryKeyConstraint,
+    Table,
+    UniqueConstraint,
+    create_engine,
+    insert,
+    inspect,
+    text,
+)
 
-from codeconn.store import MIGRATIONS, Migration, SchemaError, migrate, open_store
+from codeconn.store import SchemaError
+from codeconn.store.migrations import MIGRATIONS, Migration, migrate
+from codeconn.store.sql import open_store
 from codeconn.store.engines import create_store_engine, parse_url
 from codeconn.store.schema import metadata, schema_version
 
@@ -52,6 +66,45 @@ def test_a_migrated_database_has_exactly_the_tables_and_columns_of_schema_py(dur
         for table in metadata.sorted_tables:
             columns = {column["name"]: column["nullable"] for column in inspector.get_columns(table.name)}
             assert columns == {column.name: column.nullable for column in table.columns}, table.name
+    finally:
+        engine.dispose()
+
+
+def _declared(table: Table, dialect: Dialect) -> dict[str, Any]:
+    """What schema.py declares for `table`: keys, indexes, foreign keys and column types."""
+    return {
+        "primary key": [column.name for column in table.primary_key],
+        "unique": {(c.name, tuple(col.name for col in c.columns)) for c in table.constraints
+                   if isinstance(c, UniqueConstraint) and not isinstance(c, PrimaryKeyConstraint)},
+        "indexes": {(ix.name, tuple(col.name for col in ix.columns), bool(ix.unique)) for ix in table.indexes},
+        "foreign keys": {(tuple(fk.parent.name for fk in c.elements), c.referred_table.name,
+                          tuple(fk.column.name for fk in c.elements), c.ondelete)
+                         for c in table.foreign_key_constraints},
+        "types": {column.name: column.type.compile(dialect=dialect) for column in table.columns},
+    }
+
+
+def _reflected(inspector: Inspector, name: str, dialect: Dialect) -> dict[str, Any]:
+    """The same facts, read back from a migrated database."""
+    return {
+        "primary key": inspector.get_pk_constraint(name)["constrained_columns"],
+        "unique": {(c["name"], tuple(c["column_names"])) for c in inspector.get_unique_constraints(name)},
+        "indexes": {(ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in inspector.get_indexes(name)
+                    if not ix.get("duplicates_constraint")},
+        "foreign keys": {(tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
+                          fk["options"].get("ondelete")) for fk in inspector.get_foreign_keys(name)},
+        "types": {column["name"]: column["type"].compile(dialect=dialect) for column in inspector.get_columns(name)},
+    }
+
+
+def test_a_migrated_database_has_the_keys_indexes_and_types_of_schema_py(durable_url: str) -> None:
+    """Migration 1 repeats the table definitions of schema.py: the two must describe one schema."""
+    open_store(durable_url).close()
+    engine = create_store_engine(parse_url(durable_url, None)).engine
+    try:
+        inspector = inspect(engine)
+        for table in metadata.sorted_tables:
+            assert _reflected(inspector, table.name, engine.dialect) == _declared(table, engine.dialect), table.name
     finally:
         engine.dispose()
 

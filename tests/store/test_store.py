@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
@@ -18,11 +20,10 @@ from codeconn.store import (
     NotFound,
     OutsideAccount,
     Record,
-    SqlStore,
     Store,
     StoreError,
-    open_store,
 )
+from codeconn.store.sql import SqlStore, open_store
 
 MakeRecord = Callable[..., Record]
 ACCOUNT = "111122223333"
@@ -372,6 +373,12 @@ def test_all_is_complete_and_sorted() -> None:
         "base", "engines", "migrations", "schema", "secrets", "sql"}
     assert public == exported
     assert store_package.__all__ == sorted(store_package.__all__, key=lambda n: (not n.isupper(), n))
+
+
+def test_the_interface_loads_no_sql() -> None:
+    """Importing the interface (what the service layer does) never loads SQLAlchemy: only opening a store does."""
+    code = "import sys, codeconn.store; assert 'sqlalchemy' not in sys.modules, sorted(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_sqlite_files_use_wal_and_enforce_foreign_keys(tmp_path: Any) -> None:

@@ -29,11 +29,11 @@ from botocore.serialize import create_serializer
 from codeconn.wire.errors import WireError
 from codeconn.wire.model import (
     Response,
-    default_catalog,
+    default_service_models,
     protocols_of,
 )
-from codeconn.wire.protocols import detect, read_request
-from codeconn.wire.validate import compile_pattern, find_problems
+from codeconn.wire.protocols import detect
+from codeconn.wire.validate import compile_pattern, find_problems, validate
 
 # --- example values -----------------------------------------------------------------
 
@@ -132,7 +132,7 @@ _EXAMPLES: dict[str, Any] = {
 
 def operations(protocol: str) -> list[Any]:
     """pytest params (service, operation) for every operation served on `protocol`."""
-    catalog = default_catalog()
+    catalog = default_service_models()
     return [
         pytest.param(name, operation, id=f"{name}.{operation}")
         for name, service in catalog.services.items()
@@ -143,7 +143,7 @@ def operations(protocol: str) -> list[Any]:
 
 def error_cases(protocol: str) -> list[Any]:
     """pytest params (service, error shape name) for every modelled error on `protocol`."""
-    catalog = default_catalog()
+    catalog = default_service_models()
     return [
         pytest.param(name, shape.name, id=f"{name}.{shape.name}")
         for name, service in catalog.services.items()
@@ -160,7 +160,7 @@ ENDPOINT = "https://codeconn.test"
 
 def botocore_request(service: str, protocol: str, operation: str, params: dict[str, Any]) -> HttpParts:
     """(method, path, headers, body) of the request botocore sends for this call."""
-    operation_model = default_catalog().services[service].operation_model(operation)
+    operation_model = default_service_models().services[service].operation_model(operation)
     request = create_serializer(protocol).serialize_to_request(params, operation_model)
     prepare_request_dict(request, ENDPOINT)
     return http_parts(create_request_object(request).prepare())
@@ -238,7 +238,8 @@ def serve(handlers: dict[str, Any]) -> Any:
     def answer(method: str, path: str, headers: dict[str, str], body: bytes) -> Response:
         codec = detect(headers)
         try:
-            operation, params = read_request(codec, method, path, headers, body)
+            operation, params = codec.parse_request(method, path, headers, body, default_service_models())
+            validate(operation.input_shape, params, codec.FAMILY)
         except WireError as error:
             return codec.serialize_error(None, error.code, error.message, status=error.status, request_id=REQUEST_ID)
         answer.calls.append((codec.NAME, operation.name, params))  # type: ignore[attr-defined]

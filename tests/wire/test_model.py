@@ -17,8 +17,8 @@ from botocore_peer import (
 
 from codeconn.wire.model import (
     HOSTED_SERVICES,
-    Catalog,
-    default_catalog,
+    ServiceModels,
+    default_service_models,
     error_shape,
     error_status,
     from_wire,
@@ -32,7 +32,7 @@ from codeconn.wire.validate import find_problems
 
 
 def test_every_example_satisfies_its_shape() -> None:
-    catalog = default_catalog()
+    catalog = default_service_models()
     for service in catalog.services.values():
         for name in service.operation_names:
             operation = service.operation_model(name)
@@ -45,7 +45,7 @@ def test_every_example_satisfies_its_shape() -> None:
 
 
 def test_catalog_holds_the_hosted_services_with_their_protocols() -> None:
-    catalog = default_catalog()
+    catalog = default_service_models()
     assert tuple(catalog.services) == HOSTED_SERVICES
     speaks = {name: protocols_of(service) for name, service in catalog.services.items()}
     assert speaks == {
@@ -80,7 +80,7 @@ def test_catalog_holds_the_hosted_services_with_their_protocols() -> None:
     ],
 )
 def test_targets_name_json_operations(target: str, service: str, operation: str) -> None:
-    found = default_catalog().targets[target]
+    found = default_service_models().targets[target]
     assert (found.service_model.service_name, found.name) == (service, operation)
 
 
@@ -94,7 +94,7 @@ def test_targets_name_json_operations(target: str, service: str, operation: str)
     ],
 )
 def test_unknown_targets_are_absent(target: str) -> None:
-    assert target not in default_catalog().targets
+    assert target not in default_service_models().targets
 
 
 @pytest.mark.parametrize(
@@ -105,23 +105,23 @@ def test_unknown_targets_are_absent(target: str) -> None:
     ],
 )
 def test_rpc_paths_accept_both_service_segments(segment: str) -> None:
-    assert default_catalog().rpc_paths[(segment, "GetConnection")].name == "GetConnection"
+    assert default_service_models().rpc_paths[(segment, "GetConnection")].name == "GetConnection"
 
 
 def test_only_codeconnections_speaks_rpc_v2_cbor() -> None:
-    services = {operation.service_model.service_name for operation in default_catalog().rpc_paths.values()}
+    services = {operation.service_model.service_name for operation in default_service_models().rpc_paths.values()}
     assert services == {"codeconnections"}
 
 
 def test_query_actions_are_keyed_by_version() -> None:
-    actions = default_catalog().actions
+    actions = default_service_models().actions
     assert actions[("2010-05-08", "CreateUser")].service_model.service_name == "iam"
     assert actions[("2011-06-15", "AssumeRole")].service_model.service_name == "sts"
     assert ("2011-06-15", "CreateUser") not in actions
 
 
 def test_namespace_comes_from_the_target_prefix() -> None:
-    services = default_catalog().services
+    services = default_service_models().services
     assert namespace_of(services["codeconnections"]) == "com.amazonaws.codeconnections"
     assert namespace_of(services["codestar-connections"]) == "com.amazonaws.codestar.connections"
     assert namespace_of(services["iam"]) is None
@@ -132,7 +132,7 @@ def test_data_paths_can_add_operations_to_a_model(tmp_path: Path) -> None:
     extras.parent.mkdir(parents=True)
     operation = {"name": "StartOAuthHandshake", "http": {"method": "POST", "requestUri": "/"}}
     extras.write_text(json.dumps({"version": 1.0, "merge": {"operations": {"StartOAuthHandshake": operation}}}))
-    catalog = Catalog.load(["codeconnections"], data_paths=[str(tmp_path)])
+    catalog = ServiceModels.load(["codeconnections"], data_paths=[str(tmp_path)])
     assert catalog.targets["CodeConnections_20231201.StartOAuthHandshake"].name == "StartOAuthHandshake"
     assert ("CodeConnections_20231201", "StartOAuthHandshake") in catalog.rpc_paths
 
@@ -153,13 +153,13 @@ def test_data_paths_can_add_operations_to_a_model(tmp_path: Path) -> None:
     ],
 )
 def test_error_shapes_by_name_or_code(service: str, code: str, shape_name: str, status: int) -> None:
-    shape = error_shape(default_catalog().services[service], code)
+    shape = error_shape(default_service_models().services[service], code)
     assert shape is not None and shape.name == shape_name
     assert error_status(shape) == status
 
 
 def test_unmodelled_errors_have_no_shape_and_default_status() -> None:
-    service = default_catalog().services["codeconnections"]
+    service = default_service_models().services["codeconnections"]
     assert error_shape(service, "ValidationException") is None
     assert error_shape(None, "AccessDenied") is None
     assert error_status(None) == 400
@@ -169,14 +169,14 @@ def test_unmodelled_errors_have_no_shape_and_default_status() -> None:
 
 
 def test_walk_converts_leaves_and_drops_unknown_and_null_members() -> None:
-    shape = default_catalog().services["codeconnections"].operation_model("CreateConnection").input_shape
+    shape = default_service_models().services["codeconnections"].operation_model("CreateConnection").input_shape
     value = {"ConnectionName": "c", "Tags": [{"Key": "k", "Value": "v"}], "Unknown": 1, "HostArn": None}
     walked = walk(shape, value, lambda leaf, item: item.upper() if isinstance(item, str) else item, to_wire)
     assert walked == {"ConnectionName": "C", "Tags": [{"Key": "K", "Value": "V"}]}
 
 
 def test_walk_passes_through_values_of_the_wrong_kind() -> None:
-    shape = default_catalog().services["codeconnections"].operation_model("CreateConnection").input_shape
+    shape = default_service_models().services["codeconnections"].operation_model("CreateConnection").input_shape
     assert walk(shape, {"Tags": "not a list"}, lambda leaf, item: item, from_wire) == {"Tags": "not a list"}
     assert walk(shape, ["not", "a", "structure"], lambda leaf, item: item, from_wire) == ["not", "a", "structure"]
 

@@ -12,49 +12,26 @@ from botocore_peer import (
     REQUEST_ID,
     ServiceFault,
     botocore_parse,
-    botocore_request,
     error_cases,
-    example,
     in_process_client,
-    operations,
     serve,
 )
 
-from codeconn.wire.model import default_catalog
-from codeconn.wire.protocols import detect, json10
+from codeconn.wire.model import default_service_models
+from codeconn.wire.protocols import json10
 from codeconn.wire.protocols.json10 import (
     SerializationException,
     UnknownOperationException,
 )
 
+MODELS = default_service_models()
 TARGET = "com.amazonaws.codestar.connections.CodeStar_connections_20191201"
 HEADERS = {"X-Amz-Target": f"{TARGET}.ListConnections", "Content-Type": json10.CONTENT_TYPE}
 
 
-@pytest.mark.parametrize(("service", "operation"), operations("json"))
-def test_botocore_requests_parse_back_to_their_params(service: str, operation: str) -> None:
-    params = example(default_catalog().services[service].operation_model(operation).input_shape)
-    method, path, headers, body = botocore_request(service, "json", operation, params)
-    assert detect(headers) is json10
-    parsed_operation, parsed = json10.parse_request(method, path, headers, body)
-    assert (parsed_operation.service_model.service_name, parsed_operation.name) == (service, operation)
-    assert parsed == params
-
-
-@pytest.mark.parametrize(("service", "operation"), operations("json"))
-def test_responses_parse_in_botocore_to_the_output(service: str, operation: str) -> None:
-    operation_model = default_catalog().services[service].operation_model(operation)
-    output = example(operation_model.output_shape)
-    status, headers, _ = response = json10.serialize_response(operation_model, output, REQUEST_ID)
-    assert (status, headers["Content-Type"]) == (200, "application/x-amz-json-1.0")
-    parsed = botocore_parse("json", operation_model, response)
-    assert parsed.pop("ResponseMetadata")["RequestId"] == REQUEST_ID
-    assert parsed == output
-
-
 @pytest.mark.parametrize(("service", "error"), error_cases("json"))
 def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: str) -> None:
-    service_model = default_catalog().services[service]
+    service_model = default_service_models().services[service]
     shape = next(shape for shape in service_model.error_shapes if shape.name == error)
     response = json10.serialize_error(service_model, error, "It went wrong.", request_id=REQUEST_ID)
     status, headers, body = response
@@ -67,13 +44,13 @@ def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: 
 
 
 def test_modelled_error_type_is_the_absolute_shape_id() -> None:
-    services = default_catalog().services
+    services = default_service_models().services
     _, _, body = json10.serialize_error(services["codeconnections"], "ConflictException", "m", request_id="r")
     assert json.loads(body) == {"__type": "com.amazonaws.codeconnections#ConflictException", "Message": "m"}
 
 
 def test_unmodelled_errors_keep_their_code_and_the_given_status() -> None:
-    service = default_catalog().services["codestar-connections"]
+    service = default_service_models().services["codestar-connections"]
     response = json10.serialize_error(service, "ValidationException", "1 validation error", request_id="r")
     assert response[0] == 400 and json.loads(response[2]) == {
         "__type": "ValidationException",
@@ -98,13 +75,13 @@ def test_unmodelled_errors_keep_their_code_and_the_given_status() -> None:
     ],
 )
 def test_request_edge_cases(headers: dict[str, str], body: bytes, expected: dict[str, Any]) -> None:
-    operation, params = json10.parse_request("POST", "/", headers, body)
+    operation, params = json10.parse_request("POST", "/", headers, body, MODELS)
     assert operation.name == "ListConnections"
     assert params == expected
 
 
 def test_timestamps_are_epoch_seconds_both_ways() -> None:
-    operation = default_catalog().services["codeconnections"].operation_model("GetSyncBlockerSummary")
+    operation = default_service_models().services["codeconnections"].operation_model("GetSyncBlockerSummary")
     output = {
         "SyncBlockerSummary": {
             "ResourceName": "r",
@@ -132,7 +109,7 @@ def test_timestamps_are_epoch_seconds_both_ways() -> None:
 )
 def test_unreadable_requests(headers: dict[str, str], body: bytes, error: type[Exception]) -> None:
     with pytest.raises(error) as raised:
-        json10.parse_request("POST", "/", headers, body)
+        json10.parse_request("POST", "/", headers, body, MODELS)
     assert raised.value.status == 400  # type: ignore[attr-defined]
 
 

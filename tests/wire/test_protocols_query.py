@@ -12,55 +12,31 @@ from botocore_peer import (
     REQUEST_ID,
     ServiceFault,
     botocore_parse,
-    botocore_request,
     error_cases,
-    example,
     in_process_client,
-    operations,
     serve,
 )
 
-from codeconn.wire.model import default_catalog
-from codeconn.wire.protocols import detect, query
+from codeconn.wire.model import default_service_models
+from codeconn.wire.protocols import query
 from codeconn.wire.protocols.query import (
     InvalidAction,
     MalformedQueryString,
     MissingAction,
 )
 
+MODELS = default_service_models()
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 IAM = "Version=2010-05-08"
 
 
 def iam(operation: str) -> Any:
-    return default_catalog().services["iam"].operation_model(operation)
-
-
-@pytest.mark.parametrize(("service", "operation"), operations("query"))
-def test_botocore_requests_parse_back_to_their_params(service: str, operation: str) -> None:
-    operation_model = default_catalog().services[service].operation_model(operation)
-    params = example(operation_model.input_shape) if operation_model.input_shape is not None else {}
-    method, path, headers, body = botocore_request(service, "query", operation, params)
-    assert detect(headers) is query
-    parsed_operation, parsed = query.parse_request(method, path, headers, body)
-    assert (parsed_operation.service_model.service_name, parsed_operation.name) == (service, operation)
-    assert parsed == params
-
-
-@pytest.mark.parametrize(("service", "operation"), operations("query"))
-def test_responses_parse_in_botocore_to_the_output(service: str, operation: str) -> None:
-    operation_model = default_catalog().services[service].operation_model(operation)
-    output = example(operation_model.output_shape) if operation_model.output_shape is not None else {}
-    response = query.serialize_response(operation_model, output, REQUEST_ID)
-    assert response[:2] == (200, {"Content-Type": "text/xml", "x-amzn-RequestId": REQUEST_ID})
-    parsed = botocore_parse("query", operation_model, response)
-    assert parsed.pop("ResponseMetadata")["RequestId"] == REQUEST_ID
-    assert parsed == output
+    return default_service_models().services["iam"].operation_model(operation)
 
 
 @pytest.mark.parametrize(("service", "error"), error_cases("query"))
 def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: str) -> None:
-    service_model = default_catalog().services[service]
+    service_model = default_service_models().services[service]
     shape = next(shape for shape in service_model.error_shapes if shape.name == error)
     response = query.serialize_error(service_model, error, "It went <wrong> & stayed so.", request_id=REQUEST_ID)
     parsed = botocore_parse("query", service_model.operation_model(service_model.operation_names[0]), response)
@@ -78,7 +54,7 @@ def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: 
 
 def test_error_response_shape() -> None:
     response = query.serialize_error(
-        default_catalog().services["iam"], "NoSuchEntity", "The user with name bob cannot be found.", request_id="r-1"
+        default_service_models().services["iam"], "NoSuchEntity", "The user with name bob cannot be found.", request_id="r-1"
     )
     assert response[0] == 404
     assert response[2].decode() == (
@@ -218,7 +194,7 @@ def test_response_edge_cases(operation: str, output: dict[str, Any], expected: d
     ],
 )
 def test_request_edge_cases(method: str, path: str, body: str, operation: str, expected: dict[str, Any]) -> None:
-    found, params = query.parse_request(method, path, FORM, body.encode())
+    found, params = query.parse_request(method, path, FORM, body.encode(), MODELS)
     assert (found.name, params) == (operation, expected)
 
 
@@ -258,7 +234,7 @@ def test_request_edge_cases(method: str, path: str, body: str, operation: str, e
 )
 def test_unreadable_requests(path: str, body: str, error: type[Exception], message: str) -> None:
     with pytest.raises(error) as raised:
-        query.parse_request("POST", path, FORM, body.encode())
+        query.parse_request("POST", path, FORM, body.encode(), MODELS)
     assert raised.value.message == message  # type: ignore[attr-defined]
 
 

@@ -9,7 +9,7 @@ import pytest
 from botocore.model import Shape, ShapeResolver
 
 from codeconn.wire.errors import WireError
-from codeconn.wire.model import default_catalog
+from codeconn.wire.model import default_service_models
 from codeconn.wire.validate import (
     PATTERN_MATCHING,
     VALIDATION_ERRORS,
@@ -25,7 +25,7 @@ HOST = "arn:aws:codeconnections:us-east-1:123456789012:host/my-host-28aef605"
 
 
 def input_of(service: str, operation: str) -> Shape:
-    shape = default_catalog().services[service].operation_model(operation).input_shape
+    shape = default_service_models().services[service].operation_model(operation).input_shape
     assert shape is not None
     return shape
 
@@ -416,7 +416,7 @@ def test_unsupported_unicode_properties_are_errors_not_passes() -> None:
 
 
 def test_every_pattern_of_the_hosted_models_compiles() -> None:
-    for service in default_catalog().services.values():
+    for service in default_service_models().services.values():
         for name in service.shape_names:
             pattern = service.shape_for(name).metadata.get("pattern")
             if pattern is not None:

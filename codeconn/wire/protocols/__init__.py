@@ -5,11 +5,13 @@ which protocol it holds:
 
     NAME                                  botocore's protocol name ("json", ...)
     FAMILY                                the error family ("json" or "query", see wire.errors)
-    parse_request(method, path, headers, body, catalog=None) -> (OperationModel, params)
+    parse_request(method, path, headers, body, models) -> (OperationModel, params)
     serialize_response(operation, output, request_id) -> (status, headers, body)
     serialize_error(service, code, message, *, status=None, fields=None, request_id)
         -> (status, headers, body)
 
+`headers` may be any mapping; the edge passes a `wire.headers.Headers`, whose
+names are lower-case already, so that no protocol lower-cases them again.
 `params` and `output` are dicts in botocore's shape (what a boto3 call takes and
 returns): member names as the model spells them, datetimes, bytes. Errors raised
 before an operation is known are `WireError`s of the protocol's family.
@@ -23,9 +25,9 @@ from typing import Any, Protocol
 from botocore.model import OperationModel, ServiceModel
 
 from codeconn.wire.errors import Family
-from codeconn.wire.model import JSON, QUERY, RPC_V2_CBOR, Catalog, Response
+from codeconn.wire.headers import lowered
+from codeconn.wire.model import JSON, QUERY, RPC_V2_CBOR, ServiceModels, Response
 from codeconn.wire.protocols import json10, query, rpcv2cbor
-from codeconn.wire.validate import validate
 
 
 class Codec(Protocol):
@@ -35,7 +37,7 @@ class Codec(Protocol):
     FAMILY: Family
 
     def parse_request(
-        self, method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes, models: ServiceModels
     ) -> tuple[OperationModel, dict[str, Any]]: ...
 
     def serialize_response(self, operation: OperationModel, output: Mapping[str, Any], request_id: str) -> Response: ...
@@ -71,25 +73,12 @@ def detect(headers: Mapping[str, str]) -> Codec:
     is then rejected by the CBOR parser, as the spec requires. A JSON request that
     lost its target is still answered as JSON (UnknownOperationException), not as Query.
     """
-    lowered = {key.lower(): value for key, value in headers.items()}
-    content_type = lowered.get("content-type", "").lower()
+    named = lowered(headers)
+    content_type = named.get("content-type", "").lower()
     for protocol, header, media_type in _MARKERS:
-        if header in lowered or content_type.startswith(media_type):
+        if header in named or content_type.startswith(media_type):
             return PROTOCOLS[protocol]
     return PROTOCOLS[QUERY]
 
 
-def read_request(
-    codec: Codec, method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
-) -> tuple[OperationModel, dict[str, Any]]:
-    """Parse a request with `codec` and validate it against the operation's input shape.
-
-    The one front door for the server edge: raises the codec's routing and decoding
-    errors, or the family's validation error carrying every problem at once.
-    """
-    operation, params = codec.parse_request(method, path, headers, body, catalog)
-    validate(operation.input_shape, params, codec.FAMILY)
-    return operation, params
-
-
-__all__ = ["PROTOCOLS", "Codec", "detect", "read_request"]
+__all__ = ["PROTOCOLS", "Codec", "detect"]

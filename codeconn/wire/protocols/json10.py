@@ -20,10 +20,10 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
-    Catalog,
     Response,
-    default_catalog,
+    ServiceModels,
     error_shape,
     error_status,
     from_wire,
@@ -54,7 +54,7 @@ class SerializationException(WireError):
 
 
 def parse_request(
-    method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
+    method: str, path: str, headers: Mapping[str, str], body: bytes, models: ServiceModels
 ) -> tuple[OperationModel, dict[str, Any]]:
     """Find the operation `X-Amz-Target` names and decode the body into its input.
 
@@ -63,9 +63,8 @@ def parse_request(
     SerializationException for a body that is not a JSON object. Values of the wrong
     type are passed through for the validator to report.
     """
-    catalog = catalog or default_catalog()
-    target = {key.lower(): value for key, value in headers.items()}.get("x-amz-target")
-    operation = catalog.targets.get(target or "")
+    target = lowered(headers).get("x-amz-target")
+    operation = models.targets.get(target or "")
     if operation is None:
         raise UnknownOperationException(f"Unknown operation: X-Amz-Target {target!r}" if target else None)
     document = _load(body)

@@ -36,10 +36,10 @@ from urllib.parse import parse_qsl
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
-    Catalog,
     Response,
-    default_catalog,
+    ServiceModels,
     error_shape,
     error_status,
 )
@@ -76,7 +76,7 @@ class MalformedQueryString(WireError):
 
 
 def parse_request(
-    method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
+    method: str, path: str, headers: Mapping[str, str], body: bytes, models: ServiceModels
 ) -> tuple[OperationModel, dict[str, Any]]:
     """Find the operation `Action`/`Version` name and fold the form into its input.
 
@@ -84,13 +84,12 @@ def parse_request(
     something other than a form, from the body. Unknown fields are ignored, as AWS
     ignores them.
     """
-    catalog = catalog or default_catalog()
-    form = _Form.read(path, {key.lower(): value for key, value in headers.items()}, body)
+    form = _Form.read(path, lowered(headers), body)
     action = form.values.get("Action")
     if not action:
         raise MissingAction()
     version = form.values.get("Version") or NO_VERSION
-    operation = catalog.actions.get((version, action))
+    operation = models.actions.get((version, action))
     if operation is None:
         raise InvalidAction(f"Could not find operation {action} for version {version}")
     shape = operation.input_shape

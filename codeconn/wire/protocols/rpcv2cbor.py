@@ -32,10 +32,10 @@ import cbor2
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family
+from codeconn.wire.headers import lowered
 from codeconn.wire.model import (
-    Catalog,
     Response,
-    default_catalog,
+    ServiceModels,
     error_shape,
     error_status,
     from_wire,
@@ -59,7 +59,7 @@ EPOCH_TAG = 1
 
 
 def parse_request(
-    method: str, path: str, headers: Mapping[str, str], body: bytes, catalog: Catalog | None = None
+    method: str, path: str, headers: Mapping[str, str], body: bytes, models: ServiceModels
 ) -> tuple[OperationModel, dict[str, Any]]:
     """Route by the URL path and decode the CBOR body into the operation's input.
 
@@ -68,14 +68,13 @@ def parse_request(
     forbidden target header, an unknown path) and SerializationException when the
     body is not a CBOR map.
     """
-    catalog = catalog or default_catalog()
-    problem = _routing_problem(method, {key.lower(): value for key, value in headers.items()})
+    problem = _routing_problem(method, lowered(headers))
     if problem:
         raise UnknownOperationException(problem)
     segments = path.split("?", 1)[0].rstrip("/").split("/")[-4:]
     operation = None
     if len(segments) == 4 and segments[0] == "service" and segments[2] == "operation":
-        operation = catalog.rpc_paths.get((segments[1], segments[3]))
+        operation = models.rpc_paths.get((segments[1], segments[3]))
     if operation is None:
         raise UnknownOperationException(f"Unknown operation: path {path!r}")
     document = _load(body)

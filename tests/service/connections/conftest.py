@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from connections_env import Bench
 
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox
+from codeconn.store.sql import open_store
 
 
 @pytest.fixture

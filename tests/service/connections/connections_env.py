@@ -31,7 +31,7 @@ from codeconn.iam import (
     parse_policy,
     parse_principal,
 )
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service import connections
 from codeconn.service.call import Call, Caller, DecisionRecord
 from codeconn.service.errors import AccessDenied
@@ -47,7 +47,7 @@ USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/tester"
 NOW = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/git-sync"
 SERVICES = ("codestar-connections", "codeconnections")
-CATALOG = Catalog.load()
+CATALOG = IamCatalog.load()
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 _SESSION = botocore.session.get_session()
@@ -134,7 +134,8 @@ class Bench:
         caller = Caller(parse_principal(f"arn:aws:iam::{self.account}:user/tester"), self.account,
                         "AKIATESTEXAMPLE00001", "AIDATESTER", self.policies)
         return Call(service=service, operation=operation, region=region, caller=caller, now=self.now,
-                    request_id="test-request", store=self.store, secrets=self.secrets, authorizer=self.authorizer)
+                    request_id="test-request", store=self.store, secrets=self.secrets, authorizer=self.authorizer,
+                    iam_catalog=CATALOG)
 
     def asked_since(self, start: int) -> list[Asked]:
         return self.authorizer.asked[start:]

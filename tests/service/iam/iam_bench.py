@@ -26,18 +26,19 @@ from botocore.parsers import create_parser
 
 from codeconn.auth import OrgPolicies, PolicyAuthorizer, StoreDirectory
 from codeconn.iam import parse_principal
-from codeconn.iam.catalog import Catalog
+from codeconn.iam.catalog import IamCatalog
 from codeconn.service import iam, sts
 from codeconn.service.call import Call, Caller, IamMode
 from codeconn.service.registry import Registry
-from codeconn.store import SecretBox, Store, open_store
+from codeconn.store import SecretBox, Store
+from codeconn.store.sql import open_store
 from codeconn.wire.protocols.query import serialize_response
 from codeconn.wire.validate import validate
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
 NOW = datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
-CATALOG = Catalog.load()
+CATALOG = IamCatalog.load()
 
 _SESSION = botocore.session.get_session()
 MODELS = {name: _SESSION.get_service_model(name) for name in ("iam", "sts")}
@@ -142,7 +143,7 @@ class Bench:
         assert handler is not None, f"{service}:{operation} is not registered"
         call = Call(service=service, operation=operation, region="us-east-1", caller=caller or self.root,
                     now=self.clock.now, request_id="req-1", store=self.store, secrets=self.secrets,
-                    authorizer=self.authorizer, source_ip="192.0.2.10", secure_transport=True,
+                    authorizer=self.authorizer, iam_catalog=CATALOG, source_ip="192.0.2.10", secure_transport=True,
                     user_agent="pytest")
         self.calls.append(call)
         output = handler(call, params)

@@ -11,7 +11,8 @@ from iam_bench import ACCOUNT, MODELS, Bench, allow, document, trust
 
 from codeconn.service.call import IamMode
 from codeconn.service.errors import AccessDenied, ServiceError
-from codeconn.store import SecretBox, open_store
+from codeconn.store import SecretBox
+from codeconn.store.sql import open_store
 
 ROLE_TRUST = trust({"AWS": ACCOUNT})
 USER_ARN = f"arn:aws:iam::{ACCOUNT}:user/u"
