@@ -20,6 +20,7 @@ from typing import Any
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.limits import MAX_DEPTH, document_problem
 from codeconn.wire.model import (
     Catalog,
     Response,
@@ -180,8 +181,13 @@ def _load(body: bytes) -> Any:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise SerializationException(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(document, dict):
         raise SerializationException("The request body must be a JSON object.")
+    problem = document_problem(document)
+    if problem is not None:
+        raise SerializationException(problem)
     return document
 
 
