@@ -58,21 +58,22 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     """
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                 registry=registry, audit=audit, clock=clock, catalog=catalog)
+    workers = _Workers(edge, config.limits.worker_threads)
 
     async def health(request: Request) -> Response:
+        if request.method != "GET":  # answered, like any refusal, in an AWS shape
+            return await workers.answer(request.scope, b"", MethodNotAllowed())
         healthy = await run_in_threadpool(_store_answers, store)
         body = {"status": "ok" if healthy else "unavailable", "service": "codeconn", "version": __version__,
                 "accountId": config.account_id, "region": config.region, "iam": config.iam.value}
         return JSONResponse(body, status_code=200 if healthy else 503)
-
-    workers = _Workers(edge, config.limits.worker_threads)
 
     async def aws(request: Request) -> Response:
         body, problem = await _read_body(request, config.limits.body_timeout)
         return await workers.answer(request.scope, body, problem)
 
     app = Starlette(routes=[
-        Route(HEALTH_PATH, health, methods=["GET"]),
+        Route(HEALTH_PATH, health, methods=AWS_METHODS),
         *routes,
         Route("/{path:path}", aws, methods=AWS_METHODS),
     ])

@@ -13,7 +13,8 @@ Writers share one file descriptor opened O_APPEND and write each line with one
 interleave (and neither do lines from processes appending to the same file).
 
 The log is bounded (issue 7): each recorded value is capped (`bounded`: a string
-past `MAX_VALUE_CHARS`, a list or map past `MAX_ITEMS`, say so in the value), and
+past `MAX_VALUE_CHARS`, a list or map past `MAX_ITEMS`, say so in the value;
+lone surrogates become `?`), and
 a log about to pass `max_bytes` is rotated: `audit.jsonl` becomes `audit.jsonl.1`,
 `.1` becomes `.2`, ..., keeping `keep` older files. `read_audit` reads them all,
 oldest first. (Rotation is per process: replicas sharing one data directory
@@ -39,14 +40,14 @@ TRUNCATED = "...[truncated: {} characters in all]"
 
 
 def bounded(value: Any, depth: int = 0) -> Any:
-    """`value` with every string, list and map capped, saying where; lone surrogates become U+FFFD.
+    """`value` with every string, list and map capped, saying where; lone surrogates become `?`.
 
     What a caller sent is recorded, but never more than a few kilobytes of it: an
     unsigned request with a 5 MiB name adds a line of about 1 KB.
     """
     if isinstance(value, str):
         text = value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + TRUNCATED.format(len(value))
-        return text.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(text) else text
+        return text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
     if depth >= MAX_NESTING and isinstance(value, (Mapping, list, tuple)):
         return "...[truncated: nested too deep]"
     if isinstance(value, Mapping):
@@ -59,14 +60,6 @@ def bounded(value: Any, depth: int = 0) -> Any:
         shown = [bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
         return shown + ([f"...[truncated: {len(value)} items in all]"] if len(value) > MAX_ITEMS else [])
     return value
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,12 @@ def test_methods_the_endpoint_lacks_are_405_in_the_familys_shape(server: RealSer
     assert response.headers["x-amzn-requestid"] in {r.request_id for r in read_audit(server.config.audit_path).records}
 
 
+def test_the_health_check_answers_other_methods_in_aws_shape(server: RealServer) -> None:
+    response = parse_raw(raw_exchange(server.url, b"POST /_codeconn/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                                  b"Connection: close\r\nContent-Length: 0\r\n\r\n"))
+    assert (response.status_code, aws_error(response)) == (405, "MethodNotAllowed")
+
+
 @pytest.mark.parametrize(("request_bytes", "shape"), [
     pytest.param(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: " + JSON_HEADERS["X-Amz-Target"].encode()
                  + b"\r\nContent-Length: abc\r\n\r\n{}", "application/x-amz-json-1.0", id="bad Content-Length, json"),
