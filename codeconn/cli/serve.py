@@ -7,7 +7,14 @@ wanted, give one through the environment (never on the command line, where `ps`
 would show the secret):
 
     CODECONN_ROOT_ACCESS_KEY_ID=AKIA... CODECONN_ROOT_SECRET_ACCESS_KEY=... \\
-        codeconn serve --host 0.0.0.0 --disable-default-credentials
+        codeconn serve --host 0.0.0.0 --disable-default-credentials --allowed-host codeconn.internal
+
+Off loopback, that secret must have at least 32 characters and 128 bits of
+estimated entropy (`openssl rand -base64 32` gives one). The server answers only
+requests whose Host header is a loopback name, the --host address or an
+--allowed-host name, and refuses cross-site browser requests. The audit log
+(audit.jsonl in the data directory) is rotated past --audit-max-bytes, keeping
+--audit-keep older files (audit.jsonl.1 is the newest); `codeconn audit` reads them all.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from codeconn.cli.exit_codes import ExitCode
 from codeconn.cli.help_text import epilog
 from codeconn.server.config import (
     DEFAULT_ACCOUNT_ID,
+    DEFAULT_AUDIT_KEEP,
+    DEFAULT_AUDIT_MAX_BYTES,
     DEFAULT_DATA_DIR,
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -63,6 +72,14 @@ def serve(
         "--disable-default-credentials",
         help=f"Turn off the well-known root key {WELL_KNOWN_CREDENTIALS[0]}/{WELL_KNOWN_CREDENTIALS[1]}; "
              f"{ROOT_KEY_ENV} and {ROOT_SECRET_ENV} may give another.")] = False,
+    allowed_host: Annotated[list[str] | None, typer.Option(
+        "--allowed-host",
+        help="A Host name to answer besides the loopback names and --host (repeatable), e.g. the name "
+             "clients use to reach a non-loopback listener.", show_default=False)] = None,
+    audit_max_bytes: Annotated[int, typer.Option(
+        help="Rotate the audit log when it would pass this many bytes.")] = DEFAULT_AUDIT_MAX_BYTES,
+    audit_keep: Annotated[int, typer.Option(
+        help="How many rotated audit logs to keep (audit.jsonl.1 is the newest).")] = DEFAULT_AUDIT_KEEP,
 ) -> None:
     key, secret = os.environ.get(ROOT_KEY_ENV, ""), os.environ.get(ROOT_SECRET_ENV, "")
     if bool(key) != bool(secret):
@@ -70,7 +87,9 @@ def serve(
         raise typer.Exit(ExitCode.BAD_INPUT)
     root = (key, secret) if key else (None if disable_default_credentials else WELL_KNOWN_CREDENTIALS)
     config = ServeConfig(host=host, port=port, data_dir=data_dir, database_url=database_url, iam=iam,
-                         account_id=account_id, region=region, org_policies=org_policies, root_credentials=root)
+                         account_id=account_id, region=region, org_policies=org_policies, root_credentials=root,
+                         allowed_hosts=tuple(allowed_host or ()), audit_max_bytes=audit_max_bytes,
+                         audit_keep=audit_keep)
     problems = config.problems()
     if problems:
         for problem in problems:

@@ -32,6 +32,8 @@ _STATEMENT_FIELDS = {
     "Resource", "NotResource", "Condition",
 }
 _PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical_user"}
+MAX_DEPTH = 32
+"""The deepest nesting of objects and arrays a policy's JSON may have (real policies use 5)."""
 _ACTION = re.compile(r"^(\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$")
 _SID = re.compile(r"^[A-Za-z0-9 _.\-]*$")
 
@@ -50,6 +52,10 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
             document = json.loads(document)
         except json.JSONDecodeError as exc:
             raise PolicySyntaxError([Problem("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")], name) from None
+        except RecursionError:
+            raise PolicySyntaxError([Problem("", f"nested more than {MAX_DEPTH} levels deep")], name) from None
+        if _depth_over(document, MAX_DEPTH):
+            raise PolicySyntaxError([Problem("", f"nested more than {MAX_DEPTH} levels deep")], name)
     if not isinstance(document, Mapping):
         raise PolicySyntaxError([Problem("", "a policy must be a JSON object")], name)
     for field in document:
@@ -86,6 +92,20 @@ def parse_policy(document: str | Mapping[str, Any], *, name: str = "policy",
     if problems:
         raise PolicySyntaxError(problems, name)
     return Policy(name=name, kind=kind, version=str(version), id=policy_id, statements=tuple(statements))
+
+
+def _depth_over(document: Any, limit: int) -> bool:
+    """Whether `document` nests objects and arrays more than `limit` deep; iterative, so any depth is safe."""
+    stack = [(document, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def _parse_statement(raw: Any, index: int, path: str, kind: PolicyKind,

@@ -10,27 +10,42 @@ by, the IAM catalog handlers read, the clock), so tests build the same app
 with in-memory twins and the runner with the real ones. Every path not claimed by
 an earlier route is the AWS endpoint: all four services share it, as they share
 one `--endpoint-url`.
+
+Before any route, `_Guard` refuses a request whose Host is not the server's, a
+cross-site browser request or preflight (`origin.OriginPolicy`) and an HTTP method
+the endpoint does not take (OPTIONS, TRACE, lowercase `post`, ...); the edge
+answers each in the protocol family's shape and audits it. The AWS endpoint reads
+at most the protocol's body limit plus one byte, within `Limits.body_timeout`, and
+works on the request in a worker thread (at most `Limits.worker_threads` at once),
+never on the event loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import anyio
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditSink
 from codeconn.server.config import ServeConfig
 from codeconn.server.edge import Clock, Edge, Incoming, utc_now
+from codeconn.server.origin import OriginPolicy
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.model import ServiceModels
+from codeconn.wire.errors import AuthFailure, MethodNotAllowed, RequestTimeout, WireError, error_for
+from codeconn.wire.limits import BODY_LIMITS, too_large
+from codeconn.wire.protocols import detect
 from codeconn.wire.sigv4 import HttpRequest
 
 HEALTH_PATH = "/_codeconn/health"
@@ -47,37 +62,108 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                 registry=registry, audit=audit, service_models=service_models,
                 iam_catalog=iam_catalog, clock=clock)
+    workers = _Workers(edge, config.limits.worker_threads)
 
     async def health(request: Request) -> Response:
+        if request.method != "GET":  # answered, like any refusal, in an AWS shape
+            return await workers.answer(request.scope, b"", MethodNotAllowed())
         healthy = await run_in_threadpool(_store_answers, store)
         body = {"status": "ok" if healthy else "unavailable", "service": "codeconn", "version": __version__,
                 "accountId": config.account_id, "region": config.region, "iam": config.iam.value}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
     async def aws(request: Request) -> Response:
-        incoming = Incoming(await _http_request(request), source_ip=request.client.host if request.client else "",
-                            secure=request.url.scheme == "https")
-        status, headers, body = await run_in_threadpool(edge.handle, incoming)
-        return Response(body, status_code=status, headers=headers)
+        body, problem = await _read_body(request, config.limits.body_timeout)
+        return await workers.answer(request.scope, body, problem)
 
     app = Starlette(routes=[
-        Route(HEALTH_PATH, health, methods=["GET"]),
+        Route(HEALTH_PATH, health, methods=AWS_METHODS),
         *routes,
         Route("/{path:path}", aws, methods=AWS_METHODS),
     ])
+    app.add_middleware(_Guard, policy=OriginPolicy.for_server(config.host, config.allowed_hosts), workers=workers)
     app.state.edge = edge
     app.state.config = config
     return app
 
 
-async def _http_request(request: Request) -> HttpRequest:
+class _Workers:
+    """Runs the edge in worker threads, at most `count` at once (the limiter is made on first use, in the loop)."""
+
+    def __init__(self, edge: Edge, count: int) -> None:
+        self.edge = edge
+        self._count = count
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    async def answer(self, scope: Scope, body: bytes, problem: WireError | None) -> Response:
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self._count)
+        client = scope.get("client")
+        incoming = Incoming(_http_request(scope, body), source_ip=client[0] if client else "",
+                            secure=scope.get("scheme") == "https", problem=problem)
+        status, headers, payload = await anyio.to_thread.run_sync(self.edge.handle, incoming, limiter=self._limiter)
+        if problem is not None:  # the request was not read to its end: the connection cannot be reused
+            headers = {**headers, "Connection": "close"}
+        return Response(payload, status_code=status, headers=headers)
+
+
+class _Guard:
+    """Refuses, before any route, foreign Hosts, cross-site browser requests and methods the endpoint lacks."""
+
+    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: _Workers) -> None:
+        self.app = app
+        self.policy = policy
+        self.workers = workers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            problem = self._problem(scope)
+            if problem is not None:
+                response = await self.workers.answer(scope, b"", problem)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _problem(self, scope: Scope) -> WireError | None:
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        method: str = scope["method"]
+        refusal = self.policy.refusal(method, headers)
+        if refusal is not None:
+            return error_for(detect(headers).FAMILY, AuthFailure.ACCESS_DENIED, refusal)
+        if method not in AWS_METHODS:  # methods are case-sensitive (RFC 9110): `post` is not POST
+            return MethodNotAllowed(f"The method {method[:40]} is not allowed against this resource.")
+        return None
+
+
+async def _read_body(request: Request, timeout: float) -> tuple[bytes, WireError | None]:
+    """The body, read within `timeout`, at most the protocol's limit + 1 byte; or the problem reading it."""
+    protocol = detect({name.lower(): value for name, value in request.headers.items()}).NAME
+    limit = BODY_LIMITS[protocol]
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return b"", too_large(protocol)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    return b"", too_large(protocol)
+                chunks.append(chunk)
+    except TimeoutError:
+        return b"", RequestTimeout()
+    except ClientDisconnect:
+        return b"", RequestTimeout("The client closed the connection before the body arrived.")
+    return b"".join(chunks), None
+
+
+def _http_request(scope: Scope, body: bytes) -> HttpRequest:
     """The request as SigV4 needs it: path and query exactly as sent, every header, the body bytes."""
-    scope = request.scope
     raw_path = scope.get("raw_path")
     path = raw_path.decode("latin-1") if raw_path else scope["path"]
     headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
-    return HttpRequest.build(request.method, path, scope.get("query_string", b"").decode("latin-1"), headers,
-                             await request.body())
+    return HttpRequest.build(scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers, body)
 
 
 def _store_answers(store: Store) -> bool:

@@ -11,6 +11,14 @@ camelCase, as CloudTrail spells its own.
 Writers share one file descriptor opened O_APPEND and write each line with one
 `write(2)` under a lock, so lines from the server's worker threads never
 interleave (and neither do lines from processes appending to the same file).
+
+The log is bounded (issue 7): each recorded value is capped (`bounded`: a string
+past `MAX_VALUE_CHARS`, a list or map past `MAX_ITEMS`, say so in the value;
+lone surrogates become `?`), and
+a log about to pass `max_bytes` is rotated: `audit.jsonl` becomes `audit.jsonl.1`,
+`.1` becomes `.2`, ..., keeping `keep` older files. `read_audit` reads them all,
+oldest first. (Rotation is per process: replicas sharing one data directory
+should each have their own log.)
 """
 
 from __future__ import annotations
@@ -25,6 +33,33 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 DECISIONS = ("allowed", "explicitDeny", "implicitDeny")
+MAX_VALUE_CHARS = 1024
+MAX_ITEMS = 100
+MAX_NESTING = 12
+TRUNCATED = "...[truncated: {} characters in all]"
+
+
+def bounded(value: Any, depth: int = 0) -> Any:
+    """`value` with every string, list and map capped, saying where; lone surrogates become `?`.
+
+    What a caller sent is recorded, but never more than a few kilobytes of it: an
+    unsigned request with a 5 MiB name adds a line of about 1 KB.
+    """
+    if isinstance(value, str):
+        text = value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + TRUNCATED.format(len(value))
+        return text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
+    if depth >= MAX_NESTING and isinstance(value, (Mapping, list, tuple)):
+        return "...[truncated: nested too deep]"
+    if isinstance(value, Mapping):
+        items = list(value.items())
+        out = {bounded(str(key), depth + 1): bounded(item, depth + 1) for key, item in items[:MAX_ITEMS]}
+        if len(items) > MAX_ITEMS:
+            out["..."] = f"[truncated: {len(items)} entries in all]"
+        return out
+    if isinstance(value, (list, tuple)):
+        shown = [bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
+        return shown + ([f"...[truncated: {len(value)} items in all]"] if len(value) > MAX_ITEMS else [])
+    return value
 
 
 @dataclass(frozen=True)
@@ -103,7 +138,8 @@ class AuditRecord:
         )
 
     def to_line(self) -> str:
-        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+        """The record as one bounded JSON line (`bounded`): the form the log keeps."""
+        return json.dumps(bounded(self.to_json()), separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
 
 
 class AuditSink(Protocol):
@@ -112,24 +148,56 @@ class AuditSink(Protocol):
     def write(self, record: AuditRecord) -> None: ...
 
 
-class AuditLog:
-    """Appends records to a JSON-lines file (created 0600, parents created), one write per line."""
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+DEFAULT_KEEP = 5
 
-    def __init__(self, path: Path | str) -> None:
+
+class AuditLog:
+    """Appends records to a JSON-lines file (created 0600, parents created), one write per line.
+
+    Past `max_bytes` the file is rotated, keeping `keep` older ones (`rotated_paths`).
+    """
+
+    def __init__(self, path: Path | str, *, max_bytes: int = DEFAULT_MAX_BYTES, keep: int = DEFAULT_KEEP) -> None:
         self.path = Path(path)
+        self.max_bytes = max_bytes
+        self.keep = keep
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._fd: int | None = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._fd: int | None = None
+        self._size = 0
+        self._open()
+
+    def _open(self) -> None:
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._size = os.fstat(self._fd).st_size
 
     def write(self, record: AuditRecord) -> None:
         data = record.to_line().encode("utf-8")
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"the audit log {self.path} is closed")
+            if self._size and self._size + len(data) > self.max_bytes:
+                self._rotate()
+            assert self._fd is not None
             view = memoryview(data)
             while view:
                 written = os.write(self._fd, view)
                 view = view[written:]
+            self._size += len(data)
+
+    def _rotate(self) -> None:
+        """audit.jsonl -> .1 -> .2 ... -> .keep (the oldest dropped); a new empty audit.jsonl."""
+        assert self._fd is not None
+        os.close(self._fd)
+        self._fd = None
+        paths = rotated_paths(self.path, self.keep)
+        paths[-1].unlink(missing_ok=True)
+        for older, newer in zip(reversed(paths), reversed(paths[:-1]), strict=False):
+            if newer.exists():
+                newer.rename(older)
+        self.path.rename(paths[0])
+        self._open()
 
     def close(self) -> None:
         with self._lock:
@@ -167,18 +235,31 @@ class AuditReading:
     unreadable: int = 0
 
 
+def rotated_paths(path: Path | str, keep: int) -> list[Path]:
+    """The rotated files of the log at `path`, newest first: `audit.jsonl.1` ... `audit.jsonl.<keep>`."""
+    base = Path(path)
+    return [base.with_name(f"{base.name}.{number}") for number in range(1, keep + 1)]
+
+
 def read_audit(path: Path | str) -> AuditReading:
-    """Every record in the log at `path`, in order; FileNotFoundError when there is none."""
+    """Every record in the log at `path` and its rotated files, oldest first; FileNotFoundError when there is none."""
+    base = Path(path)
+    rotated = sorted((p for p in base.parent.glob(f"{base.name}.*") if p.suffix[1:].isdigit()),
+                     key=lambda p: int(p.suffix[1:]), reverse=True)
+    files = [p for p in [*rotated, base] if p.exists()]
+    if not files:
+        raise FileNotFoundError(str(base))
     records, unreadable = [], 0
-    with open(path, encoding="utf-8", errors="replace") as lines:
-        for line in lines:
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                records.append(AuditRecord.from_json(data))
-            except (ValueError, TypeError, AttributeError):
-                unreadable += 1
+    for file in files:
+        with open(file, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    data = json.loads(line)
+                    records.append(AuditRecord.from_json(data))
+                except (ValueError, TypeError, AttributeError):
+                    unreadable += 1
     return AuditReading(tuple(records), unreadable)
 
 
@@ -232,6 +313,12 @@ def tail(records: Sequence[AuditRecord], count: int | None) -> Sequence[AuditRec
 
 __all__ = [
     "DECISIONS",
+    "DEFAULT_KEEP",
+    "DEFAULT_MAX_BYTES",
+    "MAX_ITEMS",
+    "MAX_NESTING",
+    "MAX_VALUE_CHARS",
+    "TRUNCATED",
     "AuditDecision",
     "AuditFilter",
     "AuditLog",
@@ -239,6 +326,8 @@ __all__ = [
     "AuditRecord",
     "AuditSink",
     "MemoryAudit",
+    "bounded",
     "read_audit",
+    "rotated_paths",
     "tail",
 ]

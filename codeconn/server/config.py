@@ -5,17 +5,22 @@ factory; nothing below the server edge sees it. The one rule it enforces is a
 safety rule: the default account's root has the well-known key `test` / `test`
 (what LocalStack and the AWS tutorials use), so anyone who can reach the port can
 act as root. The server therefore listens only on a loopback address while that
-key is enabled.
+key is enabled; and off loopback, a root key of one's own must have a strong
+secret (`STRONG_SECRET_RULE`).
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codeconn.server.audit import DEFAULT_KEEP, DEFAULT_MAX_BYTES
 from codeconn.server.errors import ConfigError
+from codeconn.server.limits import Limits
 from codeconn.service.call import IamMode
 
 DEFAULT_HOST = "127.0.0.1"
@@ -24,6 +29,15 @@ DEFAULT_DATA_DIR = Path(".codeconn")
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 AUDIT_FILE_NAME = "audit.jsonl"
+DEFAULT_AUDIT_MAX_BYTES = DEFAULT_MAX_BYTES
+DEFAULT_AUDIT_KEEP = DEFAULT_KEEP
+
+STRONG_SECRET_LENGTH = 32
+STRONG_SECRET_BITS = 128
+STRONG_SECRET_RULE = (
+    f"at least {STRONG_SECRET_LENGTH} characters and at least {STRONG_SECRET_BITS} bits of entropy, "
+    "estimated from how often each character occurs (e.g. the 40 characters of an AWS secret key, "
+    "or `openssl rand -base64 32`)")
 
 WELL_KNOWN_CREDENTIALS: tuple[str, str] = ("test", "test")
 """The default account root's access key id and secret: public knowledge, loopback only."""
@@ -41,7 +55,10 @@ class ServeConfig:
     it is kept out of `repr` so a logged config never shows the secret.
     `region` is the region this endpoint serves: requests to a regional service
     (CodeStar Connections, CodeConnections) must be signed for it; IAM and STS,
-    whose models have a global endpoint, accept any region.
+    whose models have a global endpoint, accept any region. `allowed_hosts` are
+    Host names answered besides the loopback names and `host` (`server.origin`).
+    The audit log is rotated past `audit_max_bytes`, keeping `audit_keep` older
+    files. `limits` are the HTTP layer's timeouts and caps (`server.limits`).
     """
 
     host: str = DEFAULT_HOST
@@ -53,6 +70,10 @@ class ServeConfig:
     region: str = DEFAULT_REGION
     org_policies: Path | None = None
     root_credentials: tuple[str, str] | None = field(default=WELL_KNOWN_CREDENTIALS, repr=False)
+    allowed_hosts: tuple[str, ...] = ()
+    audit_max_bytes: int = DEFAULT_AUDIT_MAX_BYTES
+    audit_keep: int = DEFAULT_AUDIT_KEEP
+    limits: Limits = Limits()
 
     @property
     def audit_path(self) -> Path:
@@ -76,6 +97,15 @@ class ServeConfig:
             found.append(f"--org-policies {self.org_policies} is not a directory")
         if self.root_credentials is not None and not all(self.root_credentials):
             found.append("the root access key id and secret must both be non-empty")
+        if self.audit_max_bytes < 4096:
+            found.append(f"--audit-max-bytes must be at least 4096, not {self.audit_max_bytes}")
+        if self.audit_keep < 1:
+            found.append(f"--audit-keep must be at least 1, not {self.audit_keep}")
+        if (self.root_credentials is not None and not self.well_known_key_enabled and not is_loopback(self.host)
+                and not is_strong_secret(self.root_credentials[1])):
+            found.append(
+                f"refusing to listen on {self.host} with a weak root secret: anyone who can reach this address "
+                f"could guess it. CODECONN_ROOT_SECRET_ACCESS_KEY must have {STRONG_SECRET_RULE}")
         if self.well_known_key_enabled and not is_loopback(self.host):
             found.append(
                 f"refusing to listen on {self.host}: the well-known root key "
@@ -90,6 +120,24 @@ class ServeConfig:
         found = self.problems()
         if found:
             raise ConfigError(found)
+
+
+def secret_bits(secret: str) -> float:
+    """An estimate of a secret's entropy: its length times the Shannon entropy of its characters' frequencies.
+
+    A conservative guess (a repeated pattern scores low, `"a" * 64` scores 0); it
+    cannot prove a secret random, only catch the ones that are plainly not.
+    """
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return per_char * len(secret)
+
+
+def is_strong_secret(secret: str) -> bool:
+    """Whether `secret` meets STRONG_SECRET_RULE (required of a custom root secret off loopback)."""
+    return len(secret) >= STRONG_SECRET_LENGTH and secret_bits(secret) >= STRONG_SECRET_BITS
 
 
 def is_loopback(host: str) -> bool:
@@ -109,12 +157,19 @@ def is_loopback(host: str) -> bool:
 
 __all__ = [
     "AUDIT_FILE_NAME",
+    "DEFAULT_AUDIT_KEEP",
+    "DEFAULT_AUDIT_MAX_BYTES",
     "DEFAULT_ACCOUNT_ID",
     "DEFAULT_DATA_DIR",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "DEFAULT_REGION",
+    "STRONG_SECRET_BITS",
+    "STRONG_SECRET_LENGTH",
+    "STRONG_SECRET_RULE",
     "WELL_KNOWN_CREDENTIALS",
     "ServeConfig",
     "is_loopback",
+    "is_strong_secret",
+    "secret_bits",
 ]

@@ -34,7 +34,7 @@ from codeconn.auth.errors import CredentialsRejected
 from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
 from codeconn.server.config import ServeConfig
-from codeconn.server.errors import OperationNotImplemented, answer_for, is_expected
+from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
 from codeconn.service.clock import Clock, utc_now
@@ -57,11 +57,17 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Incoming:
-    """A request as it reached the server, with what the HTTP layer knows about the peer."""
+    """A request as it reached the server, with what the HTTP layer knows about the peer.
+
+    `problem` is what the HTTP layer already refused the request for (a foreign Host,
+    a cross-site browser, a body too large or too slow, a method the endpoint lacks):
+    the edge answers it in the protocol's shape, and audits it, without reading on.
+    """
 
     request: HttpRequest
     source_ip: str = "127.0.0.1"
     secure: bool = False
+    problem: WireError | None = None
 
 
 @dataclass
@@ -107,6 +113,8 @@ class Edge:
         headers = Headers.first_values(request.headers)  # names lower-cased once, by HttpRequest.build
         codec = detect(headers)
         try:
+            if incoming.problem is not None:
+                raise incoming.problem
             response = self._answer(incoming, codec, headers, trace)
         except Exception as error:  # noqa: BLE001 - every failure is answered, in the protocol's shape
             response = self._fail(error, codec, trace)
@@ -163,6 +171,14 @@ class Edge:
 
     def _fail(self, error: Exception, codec: Codec, trace: _Trace) -> Response:
         """The one place an exception becomes a response, in the protocol's error shape."""
+        try:
+            return self._error_response(error, codec, trace)
+        except Exception:  # noqa: BLE001 - even a failure to answer is answered, and audited
+            trace.error_code = INTERNAL_FAILURE.code
+            return codec.serialize_error(None, INTERNAL_FAILURE.code, INTERNAL_FAILURE.message,
+                                         status=INTERNAL_FAILURE.status, request_id=trace.request_id)
+
+    def _error_response(self, error: Exception, codec: Codec, trace: _Trace) -> Response:
         service = trace.service
         answer = answer_for(error, codec.FAMILY, service)
         if not is_expected(error):
@@ -178,7 +194,12 @@ class Edge:
 
     def _write_audit(self, incoming: Incoming, codec: Codec, trace: _Trace, status: int) -> None:
         try:
-            self._audit.write(self._record(incoming, codec, trace, status))
+            try:
+                record = self._record(incoming, codec, trace, status)
+            except Exception:  # noqa: BLE001 - a record that cannot be made still leaves a line
+                record = AuditRecord(time=_timestamp(trace.now), request_id=trace.request_id, status=status,
+                                     source_ip=incoming.source_ip, error_code=trace.error_code)
+            self._audit.write(record)
         except Exception as error:  # noqa: BLE001 - the answer stands; a lost audit line is reported
             _log.error("request %s: the audit line could not be written (%s)", trace.request_id,
                        type(error).__name__)

@@ -33,7 +33,10 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
 from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig
+from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
+from codeconn.server.limits import Limits
+from codeconn.server.protocol import protocol_class
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
@@ -75,13 +78,14 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
     try:
         components = factory(config)
         try:
-            with AuditLog(config.audit_path) as audit:
+            with AuditLog(config.audit_path, max_bytes=config.audit_max_bytes, keep=config.audit_keep) as audit:
                 app = create_app(config, store=components.store, secrets=components.secrets,
                                  directory=components.directory, authorizer=components.authorizer,
                                  registry=components.registry, audit=audit,
                                  service_models=components.service_models, iam_catalog=components.iam_catalog,
                                  routes=routes)
-                server = Server(uvicorn_config(app), on_started=lambda port: banner(config, port, out))
+                server = Server(uvicorn_config(app, config.limits),
+                                on_started=lambda port: banner(config, port, out))
                 server.run(sockets=[listener])
         finally:
             components.close()
@@ -100,7 +104,8 @@ def serving_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *,
     socket is always released.
     """
     listener = bind(host, port)
-    server = Server(uvicorn_config(app))
+    config = getattr(getattr(app, "state", None), "config", None)
+    server = Server(uvicorn_config(app, config.limits if isinstance(config, ServeConfig) else Limits()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:
@@ -115,10 +120,19 @@ def serving_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0, *,
             raise ListenError(f"the server did not stop within {stop_timeout} s")
 
 
-def uvicorn_config(app: ASGIApp) -> uvicorn.Config:
-    """uvicorn as the server wants it: quiet, no access log, no proxy headers trusted, bounded shutdown."""
+def uvicorn_config(app: ASGIApp, limits: Limits | None = None) -> uvicorn.Config:
+    """uvicorn as the server wants it: quiet, no access log, no proxy headers trusted, bounded shutdown.
+
+    HTTP/1.1 is `protocol.GuardedH11Protocol` with `limits` (header timeout, connection
+    cap, AWS-shaped framing errors answered by the app's edge, when it has one).
+    """
+    limits = limits or Limits()
+    edge = getattr(getattr(app, "state", None), "edge", None)
     return uvicorn.Config(app, log_level="warning", access_log=False, proxy_headers=False, server_header=False,
-                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, lifespan="off")
+                          timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS, lifespan="off",
+                          http=protocol_class(limits, edge if isinstance(edge, Edge) else None),
+                          timeout_keep_alive=limits.keep_alive_timeout,
+                          h11_max_incomplete_event_size=limits.max_header_bytes)
 
 
 class Server(uvicorn.Server):

@@ -3,6 +3,8 @@
     WireError                                   code, message, HTTP status: what goes on the wire
     ├── (protocol errors, defined beside their protocol: UnknownOperationException,
     │    SerializationException, ValidationException, MissingAction, ...)
+    ├── (HTTP-level errors, the same code in both families: RequestEntityTooLarge 413,
+    │    RequestTimeout 408, MethodNotAllowed 405, ServiceUnavailable 503)
     └── AuthError                               authentication failed; knows its family and failure
         │  family "json": awsJson and rpc-v2-cbor services (CodeStar Connections, CodeConnections)
         ├── MissingAuthenticationTokenException   400  neither an AWS4 Authorization header nor a presigned query
@@ -206,6 +208,45 @@ class AccessDenied(AuthError):
     default_message = ACCESS_DENIED_MESSAGE
 
 
+# --- HTTP-level errors: the request never became an API call ----------------------------
+# The codes and wording are AWS's own where a service has them: RequestTimeout and
+# MethodNotAllowed as S3 answers them, ServiceUnavailable from IAM's CommonErrors.
+
+
+class RequestEntityTooLarge(WireError):
+    """The body is larger than the protocol's limit (`codeconn.wire.limits.BODY_LIMITS`)."""
+
+    code = "RequestEntityTooLarge"
+    status = 413
+    default_message = "The request body is too large."
+
+
+class RequestTimeout(WireError):
+    """The body did not arrive in time."""
+
+    code = "RequestTimeout"
+    status = 408
+    default_message = ("Your socket connection to the server was not read from or written to within "
+                       "the timeout period.")
+
+
+class MethodNotAllowed(WireError):
+    """An HTTP method the AWS endpoint does not take (OPTIONS, TRACE, `post`, ...)."""
+
+    code = "MethodNotAllowed"
+    status = 405
+    default_message = "The specified method is not allowed against this resource."
+
+
+class ServiceUnavailable(WireError):
+    """The server is at its connection limit."""
+
+    code = "ServiceUnavailable"
+    status = 503
+    sender_fault = False
+    default_message = "The request has failed due to a temporary failure of the server."
+
+
 AUTH_ERRORS: dict[Family, dict[AuthFailure, type[AuthError]]] = {
     family: {cls.failure: cls for cls in AuthError.__subclasses__() if cls.family == family}
     for family in FAMILIES
@@ -238,9 +279,13 @@ __all__ = [
     "IncompleteSignature",
     "IncompleteSignatureException",
     "InvalidClientTokenId",
+    "MethodNotAllowed",
     "InvalidSignatureException",
     "MissingAuthenticationToken",
     "MissingAuthenticationTokenException",
+    "RequestEntityTooLarge",
+    "RequestTimeout",
+    "ServiceUnavailable",
     "SignatureDoesNotMatch",
     "UnrecognizedClientException",
     "WireError",

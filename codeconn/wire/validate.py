@@ -12,7 +12,8 @@ value of a sensitive member, and of any blob, is not echoed ("Value at 'x' ...")
 JSON-family services answer `ValidationException`, Query services (IAM, STS)
 `ValidationError`; the text is the same.
 
-Checked: required members, value types, string and blob length, string patterns,
+Checked: required members, value types, string and blob length, string patterns (linear
+time, see `patterns`; not tried on a value far over its maximum length),
 enums, numeric ranges, list length, map size (and map keys as strings), and tagged
 unions having exactly one member set. Unknown members never reach here: the
 protocols drop them while decoding, as AWS ignores them.
@@ -41,6 +42,7 @@ from typing import Any
 from botocore.model import Shape
 
 from codeconn.wire.errors import Family, WireError
+from codeconn.wire.patterns import LinearPattern, linear_pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +85,14 @@ class ValidationError(InvalidParameters):
 
 VALIDATION_ERRORS: dict[Family, type[InvalidParameters]] = {"json": ValidationException, "query": ValidationError}
 
-PATTERN_MATCHING: dict[Family, Callable[[re.Pattern[str], str], object]] = {
-    "json": re.Pattern.search,
-    "query": re.Pattern.fullmatch,
+LONG_VALUE = 4096
+"""A string longer than its shape's maximum and than this is not matched against its pattern."""
+
+PATTERN_MATCHING: dict[Family, Callable[[LinearPattern, str], bool]] = {
+    "json": LinearPattern.search,
+    "query": LinearPattern.fullmatch,
 }
-"""How each family applies a model's `pattern` (see the module docstring)."""
+"""How each family applies a model's `pattern` (see the module docstring); linear in the value's length."""
 
 
 def validate(shape: Shape | None, params: Mapping[str, Any], family: Family = "json") -> None:
@@ -108,7 +113,7 @@ def find_problems(shape: Shape | None, params: Any, family: Family = "json") -> 
 @dataclass(frozen=True, slots=True)
 class _Run:
     problems: list[Problem]
-    matches: Callable[[re.Pattern[str], str], object]
+    matches: Callable[[LinearPattern, str], bool]
 
     def add(self, path: str, value: Any, constraint: str, shown: bool = True) -> None:
         self.problems.append(Problem(path, value, constraint, shown))
@@ -159,9 +164,10 @@ def _check_map(shape: Any, value: Mapping[Any, Any], path: str, run: _Run) -> No
 
 
 def _check_string(shape: Any, value: str, path: str, run: _Run) -> None:
-    _check_length(shape, value, len(value), path, run)
+    if _check_length(shape, value, len(value), path, run) and len(value) > LONG_VALUE:
+        return  # far over its limit: the length decides, the pattern is not tried
     pattern = shape.metadata.get("pattern")
-    if pattern is not None and not run.matches(compile_pattern(pattern), value):
+    if pattern is not None and not run.matches(linear_pattern(compile_pattern(pattern)), value):
         run.add(path, value, f"Member must satisfy regular expression pattern: {pattern}", _shown(shape))
     if shape.enum and value not in shape.enum:
         run.add(path, value, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]", _shown(shape))
@@ -179,12 +185,15 @@ def _check_range(shape: Shape, value: float, path: str, run: _Run) -> None:
         run.add(path, value, f"Member must have value less than or equal to {high}", _shown(shape))
 
 
-def _check_length(shape: Shape, value: Any, length: int, path: str, run: _Run) -> None:
+def _check_length(shape: Shape, value: Any, length: int, path: str, run: _Run) -> bool:
+    """Add the length problem, if any; whether the value is longer than allowed."""
     low, high = shape.metadata.get("min"), shape.metadata.get("max")
     if low is not None and length < low:
         run.add(path, value, f"Member must have length greater than or equal to {low}", _shown(shape))
     if high is not None and length > high:
         run.add(path, value, f"Member must have length less than or equal to {high}", _shown(shape))
+        return True
+    return False
 
 
 def _is_integer(value: Any) -> bool:
@@ -320,6 +329,7 @@ def _categories() -> dict[str, list[tuple[int, int]]]:
 __all__ = [
     "PATTERN_MATCHING",
     "VALIDATION_ERRORS",
+    "LONG_VALUE",
     "InvalidParameters",
     "Problem",
     "ValidationError",

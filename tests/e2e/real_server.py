@@ -31,6 +31,7 @@ ACCOUNT = "000000000000"
 class RealServer:
     url: str
     components: Components
+    config: ServeConfig
 
     def client(self, service: str, *, config: Config | None = None) -> Any:
         return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id="test",
@@ -54,18 +55,18 @@ class RealServer:
 
 
 @contextmanager
-def real_server(data_dir: Path) -> Iterator[RealServer]:
-    """The real components on a free loopback port until the block ends."""
-    config = ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir)
+def real_server(data_dir: Path, **overrides: Any) -> Iterator[RealServer]:
+    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields."""
+    config = replace(ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir), **overrides)
     data_dir.mkdir(parents=True, exist_ok=True)
     components = build_components(config)
-    audit = AuditLog(config.audit_path)
+    audit = AuditLog(config.audit_path, max_bytes=config.audit_max_bytes, keep=config.audit_keep)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
                      service_models=components.service_models, iam_catalog=components.iam_catalog)
     try:
         with serving_in_thread(app, config.host) as url:
-            yield RealServer(url, components)
+            yield RealServer(url, components, config)
     finally:
         audit.close()
         components.close()

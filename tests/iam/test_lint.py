@@ -303,7 +303,7 @@ def test_messages_say_what_is_wrong(catalog: IamCatalog) -> None:
     pytest.param("main", "use codestar-connections:ProviderPermissionsRequired or codestar-connections:ProviderAction",
                  id="neither: both keys named"),
 ])
-def test_a_misnamed_key_is_answered_by_the_key_its_values_belong_to(catalog: Catalog, values: Any,
+def test_a_misnamed_key_is_answered_by_the_key_its_values_belong_to(catalog: IamCatalog, values: Any,
                                                                     advice: str) -> None:
     (finding,) = lint_policy(doc({"Effect": "Deny", "Action": USE, "Resource": "*",
                                   "Condition": {"StringEquals": {P + "ProviderActionType": values}}}), catalog)

@@ -31,7 +31,22 @@ def test_the_well_known_key_refuses_other_addresses() -> None:
     with pytest.raises(ConfigError, match="refusing to listen on 0.0.0.0: the well-known root key test/test"):
         ServeConfig(host="0.0.0.0").check()
     ServeConfig(host="0.0.0.0", root_credentials=None).check()
-    ServeConfig(host="0.0.0.0", root_credentials=("AKIAOWNKEY", "own-secret")).check()
+    ServeConfig(host="0.0.0.0", root_credentials=("AKIAOWNKEY", STRONG)).check()
+
+
+STRONG = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+@pytest.mark.parametrize("secret", [
+    pytest.param("x", id="one character"),
+    pytest.param("ab" * 20, id="long but repetitive"),
+    pytest.param("abcd" * 10, id="40 characters of 4 kinds: 80 bits"),
+    pytest.param("Ab1!" * 7, id="28 characters: too short"),
+])
+def test_a_custom_root_secret_off_loopback_must_be_strong(secret: str) -> None:
+    with pytest.raises(ConfigError, match="at least 32 characters and at least 128 bits of entropy"):
+        ServeConfig(host="0.0.0.0", root_credentials=("AKIAOWNKEY", secret)).check()
+    ServeConfig(host="127.0.0.1", root_credentials=("AKIAOWNKEY", secret)).check()  # loopback: any secret
 
 
 def test_every_problem_is_listed(tmp_path: Path) -> None:

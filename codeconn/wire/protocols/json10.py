@@ -21,6 +21,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family, WireError
 from codeconn.wire.headers import lowered
+from codeconn.wire.limits import MAX_DEPTH, document_problem
 from codeconn.wire.model import (
     Response,
     ServiceModels,
@@ -179,8 +180,13 @@ def _load(body: bytes) -> Any:
         document = json.loads(body)
     except (UnicodeDecodeError, ValueError) as error:
         raise SerializationException(f"The request body is not valid JSON: {error}") from None
+    except RecursionError:
+        raise SerializationException(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(document, dict):
         raise SerializationException("The request body must be a JSON object.")
+    problem = document_problem(document)
+    if problem is not None:
+        raise SerializationException(problem)
     return document
 
 

@@ -33,6 +33,7 @@ from botocore.model import OperationModel, ServiceModel, Shape
 
 from codeconn.wire.errors import Family
 from codeconn.wire.headers import lowered
+from codeconn.wire.limits import MAX_DEPTH, document_problem
 from codeconn.wire.model import (
     Response,
     ServiceModels,
@@ -147,8 +148,13 @@ def _load(body: bytes) -> Any:
         document = cbor2.loads(body)
     except (cbor2.CBORDecodeError, ValueError, TypeError, OverflowError) as error:
         raise SerializationException(f"The request body is not valid CBOR: {error}") from None
+    except RecursionError:
+        raise SerializationException(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(document, dict):
         raise SerializationException("The request body must be a CBOR map.")
+    problem = document_problem(document)
+    if problem is not None:
+        raise SerializationException(problem)
     return document
 
 

@@ -1,0 +1,38 @@
+"""How long and how much the HTTP layer waits and holds, so no client can stall or exhaust the server.
+
+    header_timeout      a request line and its headers must arrive within it, on a new
+                        connection and after each response on a kept-alive one; else the
+                        connection is closed (a client promising headers and sending none)
+    body_timeout        a body must arrive within it; else RequestTimeout (408), and the
+                        connection is closed
+    keep_alive_timeout  an idle kept-alive connection is closed after it (uvicorn's)
+    max_connections     connections held at once; one more is answered ServiceUnavailable
+                        (503) and closed at once, so the descriptors never run out
+    max_header_bytes    the request line and headers together (h11's incomplete-event limit);
+                        past it the request is a 400 in the protocol family's shape
+    worker_threads      requests worked on at once, each in a worker thread, never on the
+                        event loop (`/_codeconn/health` answers while they work)
+
+Body sizes are the wire layer's (`codeconn.wire.limits.BODY_LIMITS`): they are part
+of each protocol. `Limits()` holds `codeconn serve`'s values; tests shorten the
+timeouts to see them act.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The HTTP layer's timeouts (seconds) and caps."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive_timeout: int = 5
+    max_connections: int = 768
+    max_header_bytes: int = 16 * 1024
+    worker_threads: int = 32
+
+
+__all__ = ["Limits"]
