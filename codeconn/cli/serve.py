@@ -7,7 +7,8 @@ wanted, give one through the environment (never on the command line, where `ps`
 would show the secret):
 
     CODECONN_ROOT_ACCESS_KEY_ID=AKIA... CODECONN_ROOT_SECRET_ACCESS_KEY=... \\
-        codeconn serve --host 0.0.0.0 --disable-default-credentials --allowed-host codeconn.internal
+        codeconn serve --host 0.0.0.0 --disable-default-credentials \\
+            --allowed-host codeconn.internal
 
 Off loopback, that secret must have at least 32 characters and 128 bits of
 estimated entropy (`openssl rand -base64 32` gives one). The server answers only

@@ -43,6 +43,6 @@ def test_prose_is_rewrapped_and_example_commands_keep_their_lines() -> None:
     assert "the AWS CLI and boto3 work with no setup" in " ".join(text.split())
     assert [line for line in text.splitlines() if line.strip() in {"AWS", "on", "still", "`ps`"}] == []
     lines = [line.strip() for line in text.splitlines()]
-    assert "codeconn serve --host 0.0.0.0 --disable-default-credentials" in lines
+    assert "codeconn serve --host 0.0.0.0 --disable-default-credentials \\" in lines
     audit = [line.strip() for line in help_of(["audit"]).splitlines()]
     assert "codeconn audit --decision explicitDeny" in audit
