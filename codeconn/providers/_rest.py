@@ -132,20 +132,16 @@ class RestClient:
     now: Clock = utc_now
     status_errors: Mapping[int, type[ProviderError]] = field(default_factory=dict)
     transport: httpx.BaseTransport | None = None
-    _client: httpx.Client | None = None
+    _client: httpx.Client = field(init=False, repr=False)
 
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout, transport=self.transport, max_redirects=5,
-                                        headers={"Accept": "application/json",
-                                                 "User-Agent": "codeconn"})
-        return self._client
+    def __post_init__(self) -> None:
+        # one pool per adapter, made here rather than on first use so that threads never race to make it
+        self._client = httpx.Client(timeout=self.timeout, transport=self.transport, max_redirects=5,
+                                    headers={"Accept": "application/json", "User-Agent": "codeconn"})
 
     def close(self) -> None:
-        """Close the connection pool (the adapter is unusable only until the next call, which reopens it)."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Close the connection pool; the client is not used afterwards."""
+        self._client.close()
 
     # -- one request ------------------------------------------------------------------------
     def json(self, method: str, url: str, *, auth: Auth | None = None, params: Mapping[str, str] | None = None,
@@ -213,9 +209,9 @@ class RestClient:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             last = attempt == MAX_ATTEMPTS
             # httpx drops a URL's own query when given empty params: a Link URL carries its query itself
-            request = self._http().build_request(method, url, params=params or None, data=data, headers=headers)
+            request = self._client.build_request(method, url, params=params or None, data=data, headers=headers)
             try:
-                response = self._http().send(request, stream=True, follow_redirects=follow)
+                response = self._client.send(request, stream=True, follow_redirects=follow)
             except httpx.HTTPError as error:
                 _log.info("%s %s %s: %s", self.provider, method, _where(request), type(error).__name__)
                 if method != "GET" or last or waited + backoff > self.max_wait:
