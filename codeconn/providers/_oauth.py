@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from codeconn.providers._rest import expires_at
+from codeconn.providers._rest import Auth, Clock, RestClient, expires_at
 from codeconn.providers.base import (
     Credential,
     CredentialKind,
     ProviderAuthFailed,
     ProviderRefused,
+    ProviderSettings,
     ProviderUnavailable,
 )
 from codeconn.store import Secret
@@ -84,4 +85,59 @@ def form(values: Mapping[str, str | Secret | None]) -> dict[str, str | Secret]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-__all__ = ["authorize_url", "form", "refresh_credential", "required_token", "token_credential"]
+class OAuthHandshake:
+    """The handshake half of a remote adapter: authorization URL, code exchange and refresh.
+
+    A subclass names its endpoints (`authorize_url`/`token_url` after `web_url`) and,
+    where its token endpoint differs from the RFC's form-encoded client credentials,
+    overrides `_token_fields` / `_token_auth`.
+    """
+
+    supports_pkce = True
+    has_installations = False
+    authorize_path = "/oauth/authorize"
+    token_path = "/oauth/token"
+
+    def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock, *, web_url: str,
+                 default_scopes: tuple[str, ...] = ()) -> None:
+        self.provider_type = settings.provider_type
+        self.web_url = (settings.web_url or web_url).rstrip("/")
+        self.client_id = settings.client_id
+        self.client_secret = settings.client_secret
+        self.scopes = settings.scopes or default_scopes
+        self.http = http
+        self.now = now
+
+    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
+        """The provider's authorization endpoint with client_id, redirect_uri, scope, state and, where accepted, PKCE."""
+        return authorize_url(f"{self.web_url}{self.authorize_path}", self.client_id, self.provider_type,
+                             state=state, redirect_uri=redirect_uri, scopes=self.scopes,
+                             code_challenge=code_challenge, pkce=self.supports_pkce)
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> Credential:
+        """The token endpoint's grant_type=authorization_code, with the PKCE verifier where accepted."""
+        verifier = Secret(code_verifier) if code_verifier and self.supports_pkce else None
+        body = self._token({"grant_type": "authorization_code", "code": Secret(code), "redirect_uri": redirect_uri,
+                            "code_verifier": verifier})
+        return token_credential(body, self.now(), self.provider_type)
+
+    def refresh(self, credential: Credential) -> Credential:
+        """The token endpoint's grant_type=refresh_token; a refusal is ProviderAuthFailed."""
+        return refresh_credential(
+            credential, self.provider_type,
+            lambda refresh_token: self._token({"grant_type": "refresh_token", "refresh_token": refresh_token}),
+            self.now())
+
+    def _token(self, values: Mapping[str, str | Secret | None]) -> Any:
+        return self.http.json("POST", f"{self.web_url}{self.token_path}", auth=self._token_auth(),
+                              form=form({**self._token_fields(), **values}))
+
+    def _token_fields(self) -> Mapping[str, str | Secret | None]:
+        """The client's credentials in the form body (RFC 6749 §2.3.1's alternative to Basic)."""
+        return {"client_id": self.client_id, "client_secret": self.client_secret}
+
+    def _token_auth(self) -> Auth | None:
+        return None
+
+
+__all__ = ["OAuthHandshake", "authorize_url", "form", "refresh_credential", "required_token", "token_credential"]

@@ -43,6 +43,7 @@ from codeconn.providers.base import (
     ProviderNotFound,
     ProviderRateLimited,
     ProviderRefused,
+    ProviderSettings,
     ProviderUnavailable,
 )
 from codeconn.store import Secret
@@ -133,6 +134,15 @@ class RestClient:
     status_errors: Mapping[int, type[ProviderError]] = field(default_factory=dict)
     transport: httpx.BaseTransport | None = None
     _client: httpx.Client = field(init=False, repr=False)
+
+    @classmethod
+    def for_settings(cls, settings: ProviderSettings, describe: Describe, *, sleep: Sleep, now: Clock,
+                     transport: httpx.BaseTransport | None,
+                     status_errors: Mapping[int, type[ProviderError]] | None = None) -> RestClient:
+        """The client of one provider's settings: its timeout and rate-limit wait bound."""
+        return cls(provider=settings.provider_type, describe=describe, timeout=settings.timeout,
+                   max_wait=settings.max_rate_limit_wait, sleep=sleep, now=now, transport=transport,
+                   status_errors=status_errors or {})
 
     def __post_init__(self) -> None:
         # one pool per adapter, made here rather than on first use so that threads never race to make it

@@ -40,7 +40,7 @@ from typing import Any
 
 import httpx
 
-from codeconn.providers._oauth import authorize_url, form, refresh_credential, required_token, token_credential
+from codeconn.providers._oauth import OAuthHandshake, required_token
 from codeconn.providers._rest import (
     Auth,
     Clock,
@@ -106,51 +106,25 @@ def split_name(repository: str) -> tuple[str, str]:
     return project, name
 
 
-class AzureDevOpsProvider:
+class AzureDevOpsProvider(OAuthHandshake):
     """Azure DevOps Services as a `Provider` (see the module docstring for the mapping)."""
 
-    supports_pkce = True
-    has_installations = False
+    supports_pkce = True  # Entra ID rotates the refresh token with each use
+    authorize_path = "/authorize"
+    token_path = "/token"
 
     def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock, vssps_url: str | None) -> None:
-        self.provider_type = settings.provider_type
+        super().__init__(settings, http, now, web_url=ENTRA_URL, default_scopes=DEFAULT_SCOPES)
         self.api_url = (settings.api_url or API_URL).rstrip("/")
         self.vssps_url = (vssps_url or VSSPS_OF_API.get(self.api_url, self.api_url)).rstrip("/")
-        self.web_url = (settings.web_url or ENTRA_URL).rstrip("/")
         self.git_url = (settings.git_url or self.api_url).rstrip("/")
-        self.client_id = settings.client_id
-        self.client_secret = settings.client_secret
-        self.scopes = settings.scopes or DEFAULT_SCOPES
-        self.http = http
-        self.now = now
-
-    # -- the handshake ------------------------------------------------------------------------
-    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
-        """Entra ID's `{web_url}/authorize` with client_id, redirect_uri, scope, state and the S256 challenge."""
-        return authorize_url(f"{self.web_url}/authorize", self.client_id, self.provider_type, state=state,
-                             redirect_uri=redirect_uri, scopes=self.scopes, code_challenge=code_challenge, pkce=True)
 
     def installation_url(self) -> str:
         """Azure DevOps has no app installations: its start page, which lists a person's organizations."""
         return f"{self.api_url}/"
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> Credential:
-        """`POST {web_url}/token` grant_type=authorization_code, with the scope and the PKCE verifier."""
-        body = self._token({"grant_type": "authorization_code", "code": Secret(code), "redirect_uri": redirect_uri,
-                            "code_verifier": Secret(code_verifier) if code_verifier else None})
-        return token_credential(body, self.now(), self.provider_type)
-
-    def refresh(self, credential: Credential) -> Credential:
-        """`POST {web_url}/token` grant_type=refresh_token (Entra rotates the refresh token)."""
-        return refresh_credential(
-            credential, self.provider_type,
-            lambda refresh_token: self._token({"grant_type": "refresh_token", "refresh_token": refresh_token}),
-            self.now())
-
-    def _token(self, values: Mapping[str, str | Secret | None]) -> Any:
-        return self.http.json("POST", f"{self.web_url}/token", form=form(
-            {"client_id": self.client_id, "client_secret": self.client_secret, "scope": " ".join(self.scopes),
-             **values}))
+    def _token_fields(self) -> Mapping[str, str | Secret | None]:
+        return {**super()._token_fields(), "scope": " ".join(self.scopes)}  # Entra v2 wants the scope again
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET {vssps}/_apis/profile/profiles/me`: the profile id, and the e-mail address as login."""
@@ -230,9 +204,8 @@ class AzureDevOpsProvider:
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None, vssps_url: str | None = None) -> Provider:
     """The Azure DevOps adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient(provider=settings.provider_type, describe=describe, timeout=settings.timeout,
-                      max_wait=settings.max_rate_limit_wait, sleep=sleep, now=now, transport=transport,
-                      status_errors=STATUS_ERRORS)
+    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport,
+                                   status_errors=STATUS_ERRORS)
     return AzureDevOpsProvider(settings, http, now, vssps_url)
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from codeconn.providers._oauth import authorize_url, form, refresh_credential, required_token, token_credential
+from codeconn.providers._oauth import OAuthHandshake, required_token
 from codeconn.providers._rest import (
     Auth,
     Clock,
@@ -87,51 +87,29 @@ def next_page(body: Any, response: httpx.Response) -> Page:
     return Page(list(body.get("values") or []), following if isinstance(following, str) and following else None)
 
 
-class BitbucketProvider:
+class BitbucketProvider(OAuthHandshake):
     """Bitbucket Cloud 2.0 as a `Provider` (see the module docstring for the mapping)."""
 
     supports_pkce = False
-    has_installations = False
+    authorize_path = "/site/oauth2/authorize"
+    token_path = "/site/oauth2/access_token"
 
     def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
-        self.provider_type = settings.provider_type
+        super().__init__(settings, http, now, web_url=WEB_URL)
         self.api_url = (settings.api_url or API_URL).rstrip("/")
-        self.web_url = (settings.web_url or WEB_URL).rstrip("/")
         self.git_url = (settings.git_url or self.web_url).rstrip("/")
-        self.client_id = settings.client_id
-        self.client_secret = settings.client_secret
-        self.scopes = settings.scopes
-        self.http = http
-        self.now = now
-
-    # -- the handshake ------------------------------------------------------------------------
-    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
-        """`{web_url}/site/oauth2/authorize` with client_id, response_type=code, state and redirect_uri (no PKCE)."""
-        return authorize_url(f"{self.web_url}/site/oauth2/authorize", self.client_id, self.provider_type,
-                             state=state, redirect_uri=redirect_uri, scopes=self.scopes,
-                             code_challenge=code_challenge, pkce=False)
 
     def installation_url(self) -> str:
         """Bitbucket has no app installations: the page where a user reviews authorized apps."""
         return f"{self.web_url}/account/settings/app-authorizations/"
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> Credential:
-        """`POST /site/oauth2/access_token` grant_type=authorization_code (the verifier is not used)."""
-        body = self._token({"grant_type": "authorization_code", "code": Secret(code), "redirect_uri": redirect_uri})
-        return token_credential(body, self.now(), self.provider_type)
+    def _token_fields(self) -> Mapping[str, str | Secret | None]:
+        return {}  # the consumer authenticates with Basic instead
 
-    def refresh(self, credential: Credential) -> Credential:
-        """`POST /site/oauth2/access_token` grant_type=refresh_token."""
-        return refresh_credential(
-            credential, self.provider_type,
-            lambda refresh_token: self._token({"grant_type": "refresh_token", "refresh_token": refresh_token}),
-            self.now())
-
-    def _token(self, values: Mapping[str, str | Secret | None]) -> Any:
+    def _token_auth(self) -> Auth:
         if not self.client_id or self.client_secret is None:
             raise ProviderRefused(f"{self.provider_type}: no OAuth consumer key and secret are configured")
-        return self.http.json("POST", f"{self.web_url}/site/oauth2/access_token", form=form(values),
-                              auth=basic(self.client_id, self.client_secret))
+        return basic(self.client_id, self.client_secret)
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET /user`: the account's UUID and username."""
@@ -203,8 +181,7 @@ class BitbucketProvider:
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None) -> Provider:
     """The Bitbucket Cloud adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient(provider=settings.provider_type, describe=describe, timeout=settings.timeout,
-                      max_wait=settings.max_rate_limit_wait, sleep=sleep, now=now, transport=transport)
+    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport)
     return BitbucketProvider(settings, http, now)
 
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from codeconn.providers._oauth import authorize_url, form, refresh_credential, required_token, token_credential
+from codeconn.providers._oauth import OAuthHandshake, required_token
 from codeconn.providers._rest import Auth, Clock, Page, RestClient, Sleep, basic, bearer, oauth_error, segment, utc_now
 from codeconn.providers.base import (
     Branch,
@@ -49,7 +49,6 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
-from codeconn.store import Secret
 
 GITLAB_COM = "https://gitlab.com"
 DEFAULT_SCOPES = ("read_user", "read_api", "read_repository", "write_repository")
@@ -83,49 +82,19 @@ def next_page(body: Any, response: httpx.Response) -> Page:
     return Page(items)
 
 
-class GitLabProvider:
+class GitLabProvider(OAuthHandshake):
     """GitLab REST v4 as a `Provider` (see the module docstring for the mapping)."""
 
-    supports_pkce = True
-    has_installations = False
+    supports_pkce = True  # GitLab rotates the refresh token with each use
 
     def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
-        self.provider_type = settings.provider_type
-        self.web_url = (settings.web_url or GITLAB_COM).rstrip("/")
+        super().__init__(settings, http, now, web_url=GITLAB_COM, default_scopes=DEFAULT_SCOPES)
         self.api_url = (settings.api_url or f"{self.web_url}/api/v4").rstrip("/")
         self.git_url = (settings.git_url or self.web_url).rstrip("/")
-        self.client_id = settings.client_id
-        self.client_secret = settings.client_secret
-        self.scopes = settings.scopes or DEFAULT_SCOPES
-        self.http = http
-        self.now = now
-
-    # -- the handshake ------------------------------------------------------------------------
-    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
-        """`{web_url}/oauth/authorize` with client_id, redirect_uri, scope, state and the S256 challenge."""
-        return authorize_url(f"{self.web_url}/oauth/authorize", self.client_id, self.provider_type, state=state,
-                             redirect_uri=redirect_uri, scopes=self.scopes, code_challenge=code_challenge, pkce=True)
 
     def installation_url(self) -> str:
         """GitLab has no app installations: the page where a user sees and revokes authorized applications."""
         return f"{self.web_url}/-/user_settings/applications"
-
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> Credential:
-        """`POST /oauth/token` grant_type=authorization_code, with the PKCE verifier."""
-        body = self._token({"grant_type": "authorization_code", "code": Secret(code), "redirect_uri": redirect_uri,
-                            "code_verifier": Secret(code_verifier) if code_verifier else None})
-        return token_credential(body, self.now(), self.provider_type)
-
-    def refresh(self, credential: Credential) -> Credential:
-        """`POST /oauth/token` grant_type=refresh_token; GitLab rotates the refresh token with each use."""
-        return refresh_credential(
-            credential, self.provider_type,
-            lambda refresh_token: self._token({"grant_type": "refresh_token", "refresh_token": refresh_token}),
-            self.now())
-
-    def _token(self, values: Mapping[str, str | Secret | None]) -> Any:
-        return self.http.json("POST", f"{self.web_url}/oauth/token", form=form(
-            {"client_id": self.client_id, "client_secret": self.client_secret, **values}))
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET /user`."""
@@ -204,8 +173,7 @@ def _repository(project: Mapping[str, Any]) -> Repository:
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None) -> Provider:
     """The GitLab adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient(provider=settings.provider_type, describe=describe, timeout=settings.timeout,
-                      max_wait=settings.max_rate_limit_wait, sleep=sleep, now=now, transport=transport)
+    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport)
     return GitLabProvider(settings, http, now)
 
 
