@@ -129,8 +129,13 @@ class OAuthHandshake:
             self.now())
 
     def _token(self, values: Mapping[str, str | Secret | None]) -> Any:
-        return self.http.json("POST", f"{self.web_url}{self.token_path}", auth=self._token_auth(),
-                              form=form({**self._token_fields(), **values}))
+        """One token request. A 401 there (`invalid_client`) is about codeconn's client, not a user's
+        credential, so it is a refusal: the caller of exchange_code learns the configuration is wrong."""
+        try:
+            return self.http.json("POST", f"{self.web_url}{self.token_path}", auth=self._token_auth(),
+                                  form=form({**self._token_fields(), **values}))
+        except ProviderAuthFailed as error:
+            raise ProviderRefused(str(error)) from None
 
     def _token_fields(self) -> Mapping[str, str | Secret | None]:
         """The client's credentials in the form body (RFC 6749 §2.3.1's alternative to Basic)."""

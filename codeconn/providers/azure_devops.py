@@ -109,7 +109,7 @@ def split_name(repository: str) -> tuple[str, str]:
 class AzureDevOpsProvider(OAuthHandshake):
     """Azure DevOps Services as a `Provider` (see the module docstring for the mapping)."""
 
-    supports_pkce = True  # Entra ID rotates the refresh token with each use
+    supports_pkce = True  # Entra ID accepts S256 challenges on its v2.0 authorize endpoint
     authorize_path = "/authorize"
     token_path = "/token"
 

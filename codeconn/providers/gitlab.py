@@ -85,7 +85,7 @@ def next_page(body: Any, response: httpx.Response) -> Page:
 class GitLabProvider(OAuthHandshake):
     """GitLab REST v4 as a `Provider` (see the module docstring for the mapping)."""
 
-    supports_pkce = True  # GitLab rotates the refresh token with each use
+    supports_pkce = True  # "authorization code with PKCE", https://docs.gitlab.com/api/oauth2/
 
     def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
         super().__init__(settings, http, now, web_url=GITLAB_COM, default_scopes=DEFAULT_SCOPES)

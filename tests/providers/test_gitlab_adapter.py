@@ -93,6 +93,15 @@ def test_a_wrong_pkce_verifier_is_refused_with_gitlabs_reason(provider: Provider
         provider.exchange_code(code=code, redirect_uri=REDIRECT_URI, code_verifier="w" * 64)
 
 
+def test_a_wrong_client_secret_is_a_refusal_not_a_failed_user_credential(server: GitLabServer) -> None:
+    settings = ProviderSettings(provider_type="GitLab", mode="remote", web_url=server.base_url,
+                                client_id=CLIENT_ID, client_secret=Secret("wrong"))
+    provider = gitlab.from_settings(settings, sleep=Recorder(), now=lambda: NOW)
+    code = server.authorize({"client_id": CLIENT_ID, "response_type": "code", "redirect_uri": REDIRECT_URI})
+    with pytest.raises(ProviderRefused, match="401: invalid_client: Client authentication failed"):
+        provider.exchange_code(code=code, redirect_uri=REDIRECT_URI, code_verifier=None)
+
+
 def test_refresh_rotates_the_token_and_a_used_refresh_token_fails_authentication(provider: Provider,
                                                                                   server: GitLabServer) -> None:
     first = authorize(provider, server)
