@@ -1,0 +1,188 @@
+"""Bitbucket Cloud through REST API 2.0, in remote mode.
+
+Settings read: `provider_type`, `api_url` (default https://api.bitbucket.org/2.0),
+`web_url` (default https://bitbucket.org: the OAuth endpoints and archive downloads),
+`git_url` (default `web_url`), `client_id` and `client_secret` (the OAuth consumer's
+key and secret), `scopes` (Bitbucket takes them from the consumer, so none are sent
+unless configured), `timeout`, `max_rate_limit_wait`.
+
+- OAuth 2.0 authorization code with refresh tokens; the token endpoint
+  authenticates the consumer with HTTP Basic key:secret
+  (https://developer.atlassian.com/cloud/bitbucket/rest/intro/#authentication).
+  Bitbucket Cloud does not accept PKCE (an open suggestion,
+  https://jira.atlassian.com/browse/BCLOUD-23469), so `supports_pkce` is False.
+- Personal credentials: an app password (or API token) is Basic
+  `username:secret`, so its `Credential.username` must be set; a workspace or
+  repository access token has no username and goes as Bearer, like an OAuth token.
+- Owners are workspaces, `GET /user/workspaces`: the replacement Bitbucket names for
+  `/workspaces` and `/user/permissions/workspaces`, retired by CHANGE-2770
+  (https://developer.atlassian.com/cloud/bitbucket/changelog/). An InstallationId
+  and OwnerId are the workspace's UUID (stable across renames), the owner name its slug.
+- Pagination: the `next` URL in each paged body. Rate limits: 429, with
+  `Retry-After` when given, else a bounded backoff
+  (https://support.atlassian.com/bitbucket-cloud/docs/api-request-limits/).
+- Errors: `{"type": "error", "error": {"message": ..., "detail": ...}}`.
+- Git over HTTPS: an OAuth or access token authenticates as `x-token-auth:<token>`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from codeconn.providers._oauth import OAuthHandshake, required_token
+from codeconn.providers._rest import (
+    Auth,
+    Clock,
+    Page,
+    RestClient,
+    Sleep,
+    basic,
+    bearer,
+    oauth_error,
+    segment,
+    utc_now,
+)
+from codeconn.providers.base import (
+    Branch,
+    Credential,
+    CredentialKind,
+    GitRemote,
+    InstallationTarget,
+    Owner,
+    OwnerType,
+    Provider,
+    ProviderRefused,
+    ProviderSettings,
+    ProviderUser,
+    Repository,
+)
+from codeconn.store import Secret
+
+API_URL = "https://api.bitbucket.org/2.0"
+WEB_URL = "https://bitbucket.org"
+PAGELEN = "100"  # Bitbucket's largest page for these listings
+
+
+def describe(body: Any) -> str | None:
+    """Bitbucket's message in an error body (`error.message` and `error.detail`), or an OAuth error."""
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error")
+    if isinstance(error, Mapping) and isinstance(error.get("message"), str):
+        detail = error.get("detail")
+        return f"{error['message']}: {detail}" if isinstance(detail, str) and detail else str(error["message"])
+    return oauth_error(body)
+
+
+def next_page(body: Any, response: httpx.Response) -> Page:
+    """A Bitbucket page: `values`, and the absolute `next` URL (which carries its own query) until the last."""
+    if not isinstance(body, Mapping):
+        return Page([])
+    following = body.get("next")
+    return Page(list(body.get("values") or []), following if isinstance(following, str) and following else None)
+
+
+class BitbucketProvider(OAuthHandshake):
+    """Bitbucket Cloud 2.0 as a `Provider` (see the module docstring for the mapping)."""
+
+    supports_pkce = False
+    authorize_path = "/site/oauth2/authorize"
+    token_path = "/site/oauth2/access_token"
+
+    def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
+        super().__init__(settings, http, now, web_url=WEB_URL)
+        self.api_url = (settings.api_url or API_URL).rstrip("/")
+        self.git_url = (settings.git_url or self.web_url).rstrip("/")
+
+    def installation_url(self) -> str:
+        """Bitbucket has no app installations: the page where a user reviews authorized apps."""
+        return f"{self.web_url}/account/settings/app-authorizations/"
+
+    def _token_fields(self) -> Mapping[str, str | Secret | None]:
+        return {}  # the consumer authenticates with Basic instead
+
+    def _token_auth(self) -> Auth:
+        if not self.client_id or self.client_secret is None:
+            raise ProviderRefused(f"{self.provider_type}: no OAuth consumer key and secret are configured")
+        return basic(self.client_id, self.client_secret)
+
+    def current_user(self, credential: Credential) -> ProviderUser:
+        """`GET /user`: the account's UUID and username."""
+        user = self.http.json("GET", f"{self.api_url}/user", auth=self._auth(credential))
+        return ProviderUser(id=str(user["uuid"]), login=str(user.get("username") or user.get("nickname")))
+
+    def installation_targets(self, credential: Credential) -> Sequence[InstallationTarget]:
+        """Every workspace the user can access (`GET /user/workspaces`, every page)."""
+        entries = self.http.pages(f"{self.api_url}/user/workspaces", auth=self._auth(credential),
+                                  params={"pagelen": PAGELEN}, read=next_page)
+        workspaces = [entry.get("workspace", entry) for entry in entries]
+        return [InstallationTarget(str(w["uuid"]), str(w["uuid"]), OwnerType.WORKSPACE, str(w["slug"]))
+                for w in workspaces]
+
+    # -- ProviderAction ---------------------------------------------------------------------
+    def list_owners(self, credential: Credential, installation_id: str) -> Sequence[Owner]:
+        """The workspace the installation id (its UUID) names: `GET /workspaces/{workspace}`."""
+        workspace = self.http.json("GET", f"{self.api_url}/workspaces/{segment(installation_id)}",
+                                   auth=self._auth(credential))
+        return [Owner(id=str(workspace["uuid"]), name=str(workspace["slug"]), type=OwnerType.WORKSPACE)]
+
+    def list_repositories(self, credential: Credential, owner: str) -> Sequence[Repository]:
+        """`GET /repositories/{workspace}`, every page."""
+        repositories = self.http.pages(f"{self.api_url}/repositories/{segment(owner)}", auth=self._auth(credential),
+                                       params={"pagelen": PAGELEN}, read=next_page)
+        return [Repository(owner=owner, name=str(r["slug"]),
+                           default_branch=(r.get("mainbranch") or {}).get("name"), private=bool(r.get("is_private")))
+                for r in repositories]
+
+    def list_branches(self, credential: Credential, owner: str, repository: str) -> Sequence[Branch]:
+        """`GET /repositories/{workspace}/{repo}/refs/branches`, every page."""
+        branches = self.http.pages(f"{self._repository(owner, repository)}/refs/branches",
+                                   auth=self._auth(credential), params={"pagelen": PAGELEN}, read=next_page)
+        return [Branch(name=str(b["name"]), commit=str(b["target"]["hash"])) for b in branches]
+
+    def get_branch(self, credential: Credential, owner: str, repository: str, branch: str) -> Branch:
+        """`GET /repositories/{workspace}/{repo}/refs/branches/{name}`: its `target.hash`."""
+        body = self.http.json("GET", f"{self._repository(owner, repository)}/refs/branches/{segment(branch)}",
+                              auth=self._auth(credential))
+        return Branch(name=str(body["name"]), commit=str(body["target"]["hash"]))
+
+    def archive(self, credential: Credential, owner: str, repository: str, commit: str,
+                destination: Path) -> Path:
+        """`{web_url}/{workspace}/{repo}/get/{commit}.zip` (served from the site, not the API), authenticated."""
+        url = f"{self.web_url}/{segment(owner)}/{segment(repository)}/get/{segment(commit)}.zip"
+        return self.http.download(url, destination, auth=self._auth(credential))
+
+    def git_remote(self, credential: Credential, owner: str, repository: str) -> GitRemote:
+        """`{git_url}/{workspace}/{repo}.git`: Basic `x-token-auth:<token>`, or `username:<app password>`."""
+        token = required_token(credential, self.provider_type)
+        auth = basic(self._username(credential) or "x-token-auth", token)
+        return GitRemote(url=f"{self.git_url}/{owner}/{repository}.git", headers=((auth.header, auth.value),))
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    @staticmethod
+    def _username(credential: Credential) -> str | None:
+        """The username an app password pairs with; OAuth and access tokens have none."""
+        return credential.username if credential.kind is CredentialKind.PERSONAL_ACCESS_TOKEN else None
+
+    def _auth(self, credential: Credential) -> Auth:
+        token = required_token(credential, self.provider_type)
+        username = self._username(credential)
+        return basic(username, token) if username else bearer(token)
+
+    def _repository(self, owner: str, repository: str) -> str:
+        return f"{self.api_url}/repositories/{segment(owner)}/{segment(repository)}"
+
+
+def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
+                  transport: httpx.BaseTransport | None = None) -> Provider:
+    """The Bitbucket Cloud adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
+    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport)
+    return BitbucketProvider(settings, http, now)
+
+
+__all__ = ["BitbucketProvider", "describe", "from_settings", "next_page"]
