@@ -109,5 +109,7 @@ def _decision(decided: AuditDecision) -> Text:
 
 
 def _matched(decided: AuditDecision) -> str:
+    """The deciding statements; for an implicit deny, the keys the nearly matching ones lacked."""
     names = [f"{m.get('policy')}" + (f"/{m['sid']}" if m.get("sid") else "") for m in decided.matched_statements]
-    return ", ".join(names) or "-"
+    missing = decided.missing_context_keys
+    return ", ".join(names) or ("missing: " + ", ".join(missing) if missing else "-")

@@ -71,15 +71,25 @@ class AuditDecision:
     decision: str
     enforced: bool = True
     matched_statements: tuple[Mapping[str, Any], ...] = ()
+    near_misses: tuple[Mapping[str, Any], ...] = ()  # an implicit deny's nearly matching statements
+
+    @property
+    def missing_context_keys(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(key for miss in self.near_misses for key in miss.get("missingContextKeys", ())))
 
     def to_json(self) -> dict[str, Any]:
-        return {"action": self.action, "resource": self.resource, "decision": self.decision,
-                "enforced": self.enforced, "matchedStatements": [dict(m) for m in self.matched_statements]}
+        out = {"action": self.action, "resource": self.resource, "decision": self.decision,
+               "enforced": self.enforced, "matchedStatements": [dict(m) for m in self.matched_statements]}
+        if self.near_misses:
+            out["missingContextKeys"] = list(self.missing_context_keys)
+            out["nearMisses"] = [dict(m) for m in self.near_misses]
+        return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuditDecision:
         return cls(str(data.get("action", "")), str(data.get("resource", "")), str(data.get("decision", "")),
-                   bool(data.get("enforced", True)), tuple(data.get("matchedStatements") or ()))
+                   bool(data.get("enforced", True)), tuple(data.get("matchedStatements") or ()),
+                   tuple(data.get("nearMisses") or ()))
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,8 @@ class Edge:
         caller = trace.caller
         decisions = tuple(
             AuditDecision(d.action, d.resource, d.decision.decision, d.enforced,
-                          tuple(m.to_json() for m in d.decision.matched))
+                          tuple(m.to_json() for m in d.decision.matched),
+                          tuple(miss.to_json() for miss in d.decision.near_misses))
             for d in (trace.call.decisions if trace.call is not None else ()))
         params = None
         if trace.params is not None and trace.operation is not None:

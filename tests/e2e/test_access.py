@@ -102,3 +102,18 @@ def test_simulation_agrees_with_enforcement(server: RealServer) -> None:
     assert {r["EvalActionName"]: r["EvalDecision"] for r in results} == {
         "codestar-connections:DeleteConnection": "explicitDeny",
         "codestar-connections:ListConnections": "implicitDeny"}
+
+
+def test_the_audit_line_of_a_denial_names_the_keys_the_nearly_matching_statement_wanted(server: RealServer) -> None:
+    """A CreateConnection without tags: the statement that allows tagged creates wanted aws:RequestTag/team."""
+    from codeconn.server.audit import read_audit
+
+    client = alice(server)
+    with pytest.raises(ClientError):
+        client.create_connection(ProviderType="GitHub", ConnectionName="untagged")
+    (record,) = [r for r in read_audit(server.config.audit_path).records
+                 if r.action == "codestar-connections:CreateConnection"]
+    (decision,) = record.decisions
+    assert decision.decision == "implicitDeny"
+    assert decision.missing_context_keys == ("aws:RequestTag/team",)
+    assert [m["sid"] for m in decision.to_json()["nearMisses"]] == ["CreateTaggedForCi"]

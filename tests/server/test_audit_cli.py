@@ -96,3 +96,19 @@ def test_unreadable_lines_are_reported(data_dir: Path) -> None:
     code, out, err = audit(data_dir, "--json")
     assert code == 0 and len(ids(out)) == 4
     assert "skipped 1 unreadable line" in err
+
+
+def test_an_implicit_deny_shows_the_keys_the_nearly_matching_statements_lacked(tmp_path: Path) -> None:
+    miss = {"policy": "alice-policy", "sid": "Tagged", "effect": "Allow", "kind": "identity",
+            "missingContextKeys": ["aws:RequestTag/team"], "unmetConditions": []}
+    with AuditLog(tmp_path / "audit.jsonl") as log:
+        log.write(AuditRecord(time="2024-05-17T12:00:04.000Z", request_id="untagged", status=400, principal=USER,
+                              action="codestar-connections:CreateConnection", resource="*",
+                              error_code="AccessDeniedException",
+                              decisions=(AuditDecision("codestar-connections:CreateConnection", "*", "implicitDeny",
+                                                       near_misses=(miss,)),)))
+    code, out, _ = audit(tmp_path)
+    assert code == 0 and "missing: aws:RequestTag/team" in out
+    code, out, _ = audit(tmp_path, "--json")
+    (decision,) = json.loads(out)["decisions"]
+    assert decision["missingContextKeys"] == ["aws:RequestTag/team"] and decision["nearMisses"] == [miss]
