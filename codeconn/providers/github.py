@@ -45,6 +45,7 @@ from codeconn.providers.base import (
     OwnerType,
     Provider,
     ProviderAuthFailed,
+    ProviderError,
     ProviderNotFound,
     ProviderRefused,
     ProviderSettings,
@@ -159,8 +160,7 @@ class GitHubProvider:
         secret = self.settings.client_secret
         return self.settings.client_id, secret.reveal() if secret else None
 
-    def _token_request(self, form: dict[str, str], *, refused: type[ProviderRefused] | type[ProviderAuthFailed]
-                       ) -> Credential:
+    def _token_request(self, form: dict[str, str], *, refused: type[ProviderError]) -> Credential:
         client_id, client_secret = self._client()
         form = {"client_id": client_id, **form}
         if client_secret:

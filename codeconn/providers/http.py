@@ -213,17 +213,17 @@ class ProviderHttp:
         """
         collected: list[Any] = []
         response = self.request("GET", url, headers=headers, params=params)
-        origin = _origin(response.request.url)
+        first = response.request.url
         for _ in range(self.max_pages):
             collected.extend(items(_decode(response, self.provider)))
             following = response.links.get("next", {}).get("url")
             if following is None:
                 return collected
             next_url = response.request.url.join(following)
-            if _origin(next_url) != origin:
-                raise ProviderUnavailable(f"{self.provider} gave a next page on another origin for {_path(url)}")
+            if _origin(next_url) != _origin(first):
+                raise ProviderUnavailable(f"{self.provider} gave a next page on another origin for {first.path}")
             response = self.request("GET", str(next_url), headers=headers)
-        raise ProviderUnavailable(f"{self.provider} answered more than {self.max_pages} pages for {_path(url)}")
+        raise ProviderUnavailable(f"{self.provider} answered more than {self.max_pages} pages for {first.path}")
 
     def download(self, url: str, destination: Path, *, headers: Mapping[str, str] | None = None,
                  params: Mapping[str, str] | None = None, max_bytes: int | None = None) -> Path:
@@ -234,6 +234,7 @@ class ProviderHttp:
         """
         destination = Path(destination)
         response = self._send("GET", url, headers=headers, params=params, data=None, json=None, stream=True)
+        path = response.request.url.path
         descriptor, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", dir=destination.parent)
         try:
             with os.fdopen(descriptor, "wb") as out:
@@ -241,14 +242,14 @@ class ProviderHttp:
                 for chunk in response.iter_bytes(DOWNLOAD_CHUNK):
                     written += len(chunk)
                     if max_bytes is not None and written > max_bytes:
-                        raise ProviderRefused(f"{self.provider} sent more than {max_bytes} bytes for {_path(url)}")
+                        raise ProviderRefused(f"{self.provider} sent more than {max_bytes} bytes for {path}")
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(temporary, destination)
         except httpx.HTTPError as error:
             Path(temporary).unlink(missing_ok=True)
-            raise self._unreachable(error, "GET", url) from None
+            raise self._unreachable(error, "GET", path) from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -262,44 +263,44 @@ class ProviderHttp:
               stream: bool) -> httpx.Response:
         attempt = 0
         while True:
+            request = self._client.build_request(method, url, headers=headers, params=params, data=data, json=json)
+            path = request.url.path  # what messages and logs show: never the query, never a header
             try:
-                request = self._client.build_request(method, url, headers=headers, params=params, data=data,
-                                                     json=json)
                 response = self._client.send(request, stream=stream)
             except httpx.HTTPError as error:
-                raise self._unreachable(error, method, url) from None
-            _log.debug("%s %s %s -> %s", self.provider, method, _path(url), response.status_code)
+                raise self._unreachable(error, method, path) from None
+            _log.debug("%s %s %s -> %s", self.provider, method, path, response.status_code)
             if response.is_success:
                 return response
             try:
                 response.read()
             except httpx.HTTPError as error:
-                raise self._unreachable(error, method, url) from None
+                raise self._unreachable(error, method, path) from None
             finally:
                 response.close()
             now = self.now()
             reset_at = self.rate_limit.reset_at(response, now)
             if reset_at is None:
-                raise self._error(response, method, url)
+                raise self._error(response, method, path)
             wait = max(0.0, (reset_at - now).total_seconds()) + RESET_MARGIN
             if attempt >= self.max_retries or wait > self.max_rate_limit_wait:
                 raise ProviderRateLimited(
-                    f"{self.provider} rate limit reached for {method} {_path(url)}; it resets at "
+                    f"{self.provider} rate limit reached for {method} {path}; it resets at "
                     f"{reset_at.isoformat(timespec='seconds')}", reset_at=reset_at)
             _log.info("%s rate limit reached for %s %s: waiting %.1f s for its reset", self.provider, method,
-                      _path(url), wait)
+                      path, wait)
             self.sleep(wait)
             attempt += 1
 
-    def _error(self, response: httpx.Response, method: str, url: str) -> ProviderError:
+    def _error(self, response: httpx.Response, method: str, path: str) -> ProviderError:
         status = response.status_code
         kind = self.errors.get(status) or (ProviderRefused if 400 <= status < 500 else ProviderUnavailable)
         message = self.message_of(response)
         detail = f": {message}" if message else ""
-        return kind(f"{self.provider} answered {status} to {method} {_path(url)}{detail}")
+        return kind(f"{self.provider} answered {status} to {method} {path}{detail}")
 
-    def _unreachable(self, error: httpx.HTTPError, method: str, url: str) -> ProviderUnavailable:
-        return ProviderUnavailable(f"{self.provider} could not be reached for {method} {_path(url)}: "
+    def _unreachable(self, error: httpx.HTTPError, method: str, path: str) -> ProviderUnavailable:
+        return ProviderUnavailable(f"{self.provider} could not be reached for {method} {path}: "
                                    f"{type(error).__name__}")
 
 
@@ -307,17 +308,12 @@ def _decode(response: httpx.Response, provider: str) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise ProviderUnavailable(f"{provider} answered {_path(str(response.request.url))} with a body that is "
-                                  "not JSON") from None
+        raise ProviderUnavailable(f"{provider} answered {response.request.url.path} with a body that is not "
+                                  "JSON") from None
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
-
-
-def _path(url: str) -> str:
-    """The URL without its query: what messages and logs may show."""
-    return url.split("?", 1)[0]
 
 
 __all__ = [

@@ -66,8 +66,9 @@ def credential_from_token_response(body: Any, *, provider: str, now: datetime,
         raise error(f"{provider} refused the token request: {code}" + (f" ({description})" if description else ""))
     refresh = body.get("refresh_token")
     expires_in = body.get("expires_in")
-    expires_at = now + timedelta(seconds=int(expires_in)) if isinstance(expires_in, (int, str)) and str(
-        expires_in).isdigit() else None
+    expires_at = None
+    if isinstance(expires_in, int) or (isinstance(expires_in, str) and expires_in.isdigit()):
+        expires_at = now + timedelta(seconds=int(expires_in))  # absent when the token does not expire
     return Credential(kind=CredentialKind.OAUTH, token=Secret(body["access_token"]),
                       refresh_token=Secret(refresh) if isinstance(refresh, str) and refresh else None,
                       expires_at=expires_at)
