@@ -88,7 +88,7 @@ def create_repository(root: Path, owner: str, name: str, *, default_branch: str 
     The names are checked as every call checks them; an existing repository is
     left as it is (git init is idempotent on a bare repository).
     """
-    path = Path(root) / check_owner(owner) / f"{check_repository(name)}.git"
+    path = Path(root).resolve() / check_owner(owner) / f"{check_repository(name)}.git"  # absolute: never `-...`
     path.parent.mkdir(parents=True, exist_ok=True)
     run_git(["init", "--bare", "--quiet", str(path)], timeout=timeout)
     run_git([f"--git-dir={path}", "symbolic-ref", "HEAD", f"refs/heads/{check_branch(default_branch)}"],

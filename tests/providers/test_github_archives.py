@@ -37,7 +37,7 @@ def test_a_zip_without_one_top_folder_is_kept_as_it_is(tmp_path: Path) -> None:
     assert names(strip_top_folder(source, tmp_path / "out.zip")) == ["a.txt", "d/b.txt"]
 
 
-@pytest.mark.parametrize("entry", ["top/../../evil", "/etc/passwd", "top/..\\evil"])
+@pytest.mark.parametrize("entry", ["top/../evil", "/etc/passwd", "top/..\\evil"])
 def test_entries_outside_the_root_are_refused(tmp_path: Path, entry: str) -> None:
     source = make_zip(tmp_path / "in.zip", {"top/a": "a", entry: "x"})
     with pytest.raises(ProviderRefused):

@@ -229,7 +229,7 @@ def test_git_remote_authenticates_as_x_access_token(github: GitHubProvider, serv
 
 @pytest.mark.parametrize("owner, repository, branch", [
     ("..", "api", "main"), ("octo", "../x", "main"), ("-x", "api", "main"), ("octo", "a/b", "main"),
-    ("octo", "api", "../../user"), ("octo", "api", "-x"),
+    ("octo", "api", "../user"), ("octo", "api", "-x"),
 ])
 def test_names_that_try_to_escape_never_reach_github(github: GitHubProvider, server: GitHubServer, owner: str,
                                                      repository: str, branch: str) -> None:
