@@ -180,3 +180,18 @@ def test_create_repository_refuses_bad_names(tmp_path: Path) -> None:
 
 def test_the_adapter_is_a_provider(provider: Provider) -> None:
     assert isinstance(provider, Provider)
+
+
+def test_git_pull_and_push_through_the_remote(tmp_path: Path) -> None:
+    """GitPull / GitPush: the stock git client clones and pushes the path the remote names; reads see the push."""
+    root = tmp_path / "GitLab"
+    create_repository(root, "team", "svc")
+    provider = from_settings(ProviderSettings(provider_type="GitLab", repositories_root=root))
+    remote = provider.git_remote(LOCAL, "team", "svc")
+    work = tmp_path / "work"
+    git("clone", "-q", remote.url, str(work))
+    git("checkout", "-q", "-b", "main", cwd=work)
+    commit = commit_files(work, {"a.txt": "a\n"}, "first")
+    git("push", "-q", "origin", "main", cwd=work)
+    assert provider.get_branch(LOCAL, "team", "svc", "main") == Branch("main", commit)
+    assert [r.full_id for r in provider.list_repositories(LOCAL, "team")] == ["team/svc"]
