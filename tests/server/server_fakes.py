@@ -17,6 +17,7 @@ from codeconn.auth.errors import ExpiredCredentials
 from codeconn.iam import (
     ALLOWED,
     Decision,
+    Policy,
     PolicySet,
     evaluate,
     make_request,
@@ -108,6 +109,9 @@ class FakeAuthorizer:
             raise AccessDenied(principal_arn=caller.principal.session_arn or caller.principal.arn, action=action,
                                resource=resource, decision=decision)
         return decision
+
+    def organization(self) -> tuple[tuple[tuple[Policy, ...], ...], tuple[tuple[Policy, ...], ...]]:
+        return (), ()
 
 
 # --- handlers ---------------------------------------------------------------------------

@@ -104,11 +104,15 @@ def test_a_resource_owner_that_is_no_accounts_arn_is_refused(bench: Bench, owner
 
 def test_simulate_principal_policy_takes_the_owner_as_an_account_id_or_arn(bench: Bench) -> None:
     bench.iam("CreateUser", UserName="alice")
-    bench.iam("PutUserPolicy", UserName="alice", PolicyName="p", PolicyDocument=OWNED)
-    for owner in (OTHER_ACCOUNT, f"arn:aws:iam::{OTHER_ACCOUNT}:root"):
-        out = bench.iam("SimulatePrincipalPolicy", PolicySourceArn=ALICE, ActionNames=["s3:ListBucket"],
-                        ResourceArns=[BUCKET], ResourceOwner=owner)
-        assert _one(out)["EvalDecision"] == "allowed"
+    bench.iam("PutUserPolicy", UserName="alice", PolicyName="p", PolicyDocument=document(
+        allow("s3:ListBucket", Condition={"StringEquals": {"aws:ResourceAccount": ACCOUNT}})))
+
+    def decision(owner: str) -> str:
+        return str(_one(bench.iam("SimulatePrincipalPolicy", PolicySourceArn=ALICE, ActionNames=["s3:ListBucket"],
+                                  ResourceArns=[BUCKET], ResourceOwner=owner))["EvalDecision"])
+
+    assert [decision(owner) for owner in (ACCOUNT, f"arn:aws:iam::{ACCOUNT}:root", OTHER_ACCOUNT)] == [
+        "allowed", "allowed", "implicitDeny"]
     _invalid(bench, "SimulatePrincipalPolicy", PolicySourceArn=ALICE, ActionNames=["s3:ListBucket"],
              ResourceOwner="someone")
 
@@ -230,10 +234,10 @@ def test_simulate_principal_policy_applies_the_servers_scps_and_rcps(bench: Benc
     rcps = ((parse_policy(document({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
                                    {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteBucket",
                                     "Resource": "*"}), name="0-root/rcp/r", kind=PolicyKind.RCP),),)
-    bench.authorizer = PolicyAuthorizer(mode=IamMode.ENFORCE, org=OrgPolicies(scps, rcps, ("0-root", "1-ou")),
-                                        catalog=CATALOG)
     bench.iam("CreateUser", UserName="alice")
     bench.iam("PutUserPolicy", UserName="alice", PolicyName="all", PolicyDocument=document(allow("*")))
+    bench.authorizer = PolicyAuthorizer(mode=IamMode.OFF, org=OrgPolicies(scps, rcps, ("0-root", "1-ou")),
+                                        catalog=CATALOG)  # off: the root's own calls are not what is tested
     out = bench.iam("SimulatePrincipalPolicy", PolicySourceArn=ALICE,
                     ActionNames=[USE, "s3:GetObject", "s3:DeleteBucket"])["EvaluationResults"]
     assert [(r["EvalDecision"], r["OrganizationsDecisionDetail"]["AllowedByOrganizations"]) for r in out] == [
