@@ -1,4 +1,4 @@
-"""One corpus through every door: the library, the CLI, SimulateCustomPolicy and enforcement agree.
+"""One corpus through every door (library, CLI, SimulateCustomPolicy, enforcement) agrees; issue 14's example.
 
 Every case of the project's policy test corpus (`corpus.CORPUS`: tests/data/engine,
 the examples, the benchmark workload) is decided by the library
@@ -28,6 +28,9 @@ variable (`PRINCIPAL_WORDS`).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -364,3 +367,49 @@ def test_enforcement_gives_the_librarys_decision(corpus: list[CorpusCase], serve
     assert differ == []
     assert sum(ran.values()) + sum(map(len, excluded.values())) == len(corpus)
     assert ran["CreateConnection"] >= 5, ran
+
+
+# -- issue 14's example -------------------------------------------------------------------------
+# `--resource-owner arn:aws:iam::123456789012:root` names the caller's own account, so the
+# request is not cross-account and the policy allows it, as the engine says. The policy is the
+# argument's text rather than `file://`: AWS CLI v1 reads a `file://` value of a string-list
+# parameter as a list of its characters (CLI v2 reads one document): the CLI's doing, not the server's.
+
+EXAMPLE_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::my-bucket",
+    "Condition": {"StringEquals": {"aws:ResourceTag/Environment": "production"}}}]}
+EXAMPLE_CALLER = "arn:aws:iam::123456789012:user/test-user"
+EXAMPLE_OWNER = "arn:aws:iam::123456789012:root"
+
+
+def test_the_aws_cli_example_is_allowed(server: ServeProcess, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
+    env.update(AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=str(empty), AWS_SHARED_CREDENTIALS_FILE=str(empty),
+               AWS_MAX_ATTEMPTS="1", AWS_PAGER="", AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test")
+    result = subprocess.run(
+        [sys.executable, "-m", "awscli", "--endpoint-url", server.url, "iam", "simulate-custom-policy",
+         "--policy-input-list", json.dumps(EXAMPLE_POLICY), "--action-names", "s3:ListBucket",
+         "--resource-arns", "arn:aws:s3:::my-bucket", "--caller-arn", EXAMPLE_CALLER,
+         "--resource-owner", EXAMPLE_OWNER,
+         "--context-entries",
+         "ContextKeyName=aws:ResourceTag/Environment,ContextKeyValues=production,ContextKeyType=string",
+         "--query", "EvaluationResults[].EvalDecision", "--output", "text"],
+        env=env, capture_output=True, text=True, check=False, timeout=90)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["allowed"]
+
+
+def test_boto3_gets_the_same_answer_and_is_refused_an_owner_that_is_no_account(server: ServeProcess) -> None:
+    iam = server.client("iam")
+    params = {"PolicyInputList": [json.dumps(EXAMPLE_POLICY)], "ActionNames": ["s3:ListBucket"],
+              "ResourceArns": ["arn:aws:s3:::my-bucket"], "CallerArn": EXAMPLE_CALLER,
+              "ContextEntries": [{"ContextKeyName": "aws:ResourceTag/Environment", "ContextKeyValues": ["production"],
+                                  "ContextKeyType": "string"}]}
+    for owner in ({"ResourceOwner": EXAMPLE_OWNER}, {}):
+        out = iam.simulate_custom_policy(**params, **owner)
+        assert [r["EvalDecision"] for r in out["EvaluationResults"]] == ["allowed"]
+    with pytest.raises(iam.exceptions.InvalidInputException) as raised:
+        iam.simulate_custom_policy(**params, ResourceOwner="123456789012")
+    assert raised.value.response["Error"]["Message"] == "'123456789012' is not a valid as a Resource Owner."

@@ -64,7 +64,8 @@ OWNED = document(allow("s3:ListBucket", Condition={"StringEquals": {"aws:Resourc
                  id="an owner other than the caller's account"),
     pytest.param(f"arn:aws:s3:us-east-1:{ACCOUNT}:thing/x", f"arn:aws:iam::{OTHER_ACCOUNT}:root", OTHER_ACCOUNT,
                  "implicitDeny", id="an ARN with an account: its own, whatever ResourceOwner says"),
-    pytest.param("*", f"arn:aws:iam::{OTHER_ACCOUNT}:root", OTHER_ACCOUNT, "allowed", id="all resources: ResourceOwner"),
+    pytest.param("*", f"arn:aws:iam::{OTHER_ACCOUNT}:root", OTHER_ACCOUNT, "allowed",
+                 id="all resources: ResourceOwner"),
 ])
 def test_the_resources_account(bench: Bench, resource: str, owner: str | None, caller_account: str,
                                decision: str) -> None:
