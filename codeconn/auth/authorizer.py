@@ -81,6 +81,10 @@ class PolicyAuthorizer:
                                resource=resource, decision=decision)
         return decision
 
+    def organization(self) -> tuple[tuple[tuple[Policy, ...], ...], tuple[tuple[Policy, ...], ...]]:
+        """The server's SCP and RCP levels (`--org-policies`), which SimulatePrincipalPolicy applies too."""
+        return self.org.scps, self.org.rcps
+
     def decide(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
                resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
                resource_policy: Policy | None = None) -> Decision:

@@ -20,7 +20,7 @@ its own keys to it (see `codeconn.auth.context`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
@@ -92,6 +92,10 @@ class Authorize(Protocol):
     def __call__(self, call: Call, action: str, resource: str, *, context: Mapping[str, Any] | None = None,
                  resource_tags: Mapping[str, str] | None = None, resource_account: str | None = None,
                  resource_policy: Policy | None = None) -> Decision: ...
+
+    def organization(self) -> tuple[Sequence[Sequence[Policy]], Sequence[Sequence[Policy]]]:
+        """The SCP and RCP levels every call meets (for SimulatePrincipalPolicy); empty when there are none."""
+        ...
 
 
 @dataclass

@@ -114,6 +114,9 @@ class FakeAuthorizer:
                                resource=resource, decision=decision)
         return decision
 
+    def organization(self) -> tuple[tuple[tuple[Policy, ...], ...], tuple[tuple[Policy, ...], ...]]:
+        return (), ()
+
 
 # --- handlers ---------------------------------------------------------------------------
 

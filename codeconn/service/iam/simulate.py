@@ -1,13 +1,14 @@
 """SimulatePrincipalPolicy and SimulateCustomPolicy, answered by codeconn's own engine.
 
 Each (action, resource) pair is one request decided by `codeconn.iam` with the
-same PolicySet a real call of that principal would meet (minus the organization's
-policies, which the handler cannot see; SimulateCustomPolicy takes SCP levels as
-input). So the simulator and enforcement cannot disagree: the EvalDecision is the
-engine's decision, MatchedStatements the statements that decided it, named by the
-policy's source (an inline policy's name, a managed policy's name, or the input's
-position such as PolicyInputList.1), and MissingContextValues the condition keys
-that statements for the action test but the request did not carry.
+same PolicySet a real call of that principal would meet, the server's own SCP and
+RCP levels (`codeconn serve --org-policies`) included, which the authorizer hands
+over (`Authorize.organization`); SimulateCustomPolicy takes SCP levels as input
+instead. So the simulator and enforcement cannot disagree: the EvalDecision is the
+engine's decision. The result's details are `simulate_results`'s; the parameters
+AWS constrains (ResourceOwner, CallerArn, ResourceHandlingOption) are checked by
+`simulate_inputs`, which also says whose account each resource is in: the one its
+ARN names, else ResourceOwner's, else the caller's.
 """
 
 from __future__ import annotations
@@ -18,16 +19,15 @@ from typing import Any
 
 from codeconn.iam import (
     Authorizer,
-    Decision,
     Policy,
     PolicyKind,
     PolicySet,
-    Request,
+    Principal,
     RequestError,
     make_request,
+    parse_principal,
 )
 from codeconn.iam.catalog import IamCatalog
-from codeconn.iam.wildcards import compile_glob
 from codeconn.policytest.context import ContextEntry, build_context
 from codeconn.policytest.errors import ContextError
 from codeconn.service.call import Call
@@ -44,9 +44,9 @@ from codeconn.service.iam.principals import (
     for_role,
     for_user,
 )
+from codeconn.service.iam.simulate_inputs import caller, check_resource_handling, resource_account, resource_owner
+from codeconn.service.iam.simulate_results import ResultWriter, Sources
 from codeconn.service.registry import Registry
-
-Sources = dict[tuple[str, PolicyKind], PolicySource]
 
 
 def _inputs(documents: Iterable[str], label: str, kind: PolicyKind, sources: Sources) -> list[Policy]:
@@ -71,51 +71,23 @@ def _context(catalog: IamCatalog, params: Mapping[str, Any]) -> dict[str, Any]:
         raise InvalidInput(str(error)) from None
 
 
-def _missing_keys(policies: PolicySet, request: Request) -> list[str]:
-    """Condition keys tested by statements that concern the action, absent from the request's context."""
-    found: dict[str, str] = {}
-    everything = [*policies.identity, *policies.boundaries, *policies.session,
-                  *([policies.resource] if policies.resource else []), *(p for level in policies.scps for p in level)]
-    for policy in everything:
-        for statement in policy.statements:
-            patterns = statement.actions if statement.actions is not None else statement.not_actions or ()
-            hit = any(compile_glob(p, ignore_case=True)(request.action) for p in patterns)
-            if hit == (statement.actions is not None):
-                for condition in statement.conditions:
-                    if condition.key.lower() not in request.context:
-                        found.setdefault(condition.key.lower(), condition.key)
-    return sorted(found.values())
-
-
-def _result(policies: PolicySet, sources: Sources, request: Request, decision: Decision) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "EvalActionName": request.action, "EvalResourceName": request.resource, "EvalDecision": decision.decision,
-        "MatchedStatements": [{"SourcePolicyId": source.id, "SourcePolicyType": source.type}
-                              for source in (sources.get((m.policy, m.kind)) or PolicySource(m.policy, "none")
-                                             for m in decision.matched)],
-        "MissingContextValues": _missing_keys(policies, request),
-    }
-    if policies.boundaries:
-        out["PermissionsBoundaryDecisionDetail"] = {
-            "AllowedByPermissionsBoundary": decision.denied_by is not PolicyKind.BOUNDARY}
-    if policies.scps:
-        out["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": decision.denied_by is not PolicyKind.SCP}
-    return out
-
-
-def _simulate(catalog: IamCatalog, policies: PolicySet, sources: Sources, principal: str,
+def _simulate(catalog: IamCatalog, operation: str, policies: PolicySet, sources: Sources, principal: Principal,
               params: Mapping[str, Any]) -> dict[str, Any]:
+    check_resource_handling(params)
+    owner = resource_owner(operation, params)
     context = _context(catalog, params)
     authorizer = Authorizer(policies)
+    writer = ResultWriter(policies, sources)
     results = []
     for action in params["ActionNames"]:
         for resource in params.get("ResourceArns") or ["*"]:
             try:
                 request = make_request(principal=principal, action=action, resource=resource, context=context,
-                                       resource_account=params.get("ResourceOwner"), catalog=catalog)
+                                       resource_account=resource_account(resource, owner, principal.account),
+                                       catalog=catalog)
             except RequestError as error:
                 raise InvalidInput(str(error)) from None
-            results.append(_result(policies, sources, request, authorizer.evaluate(request)))
+            results.append(writer.result(request, authorizer.evaluate(request)))
     items, more = page(results, params)
     return {"EvaluationResults": items, **more}
 
@@ -147,10 +119,15 @@ def simulate_principal_policy(call: Call, params: dict[str, Any]) -> dict[str, A
             raise missing(kind, name)
         build = {"user": for_user, "group": for_group, "role": for_role}[noun]
         assembled: Assembled = build(reader, record)
+    if params.get("ResourcePolicy") and noun != "user" and not params.get("CallerArn"):
+        raise InvalidInput("CallerArn is required when a ResourcePolicy is given and the PolicySourceArn "
+                           "is not the ARN of an IAM user.")
     sources: Sources = dict(assembled.sources)
-    policies = _with_inputs(assembled.policies, sources, params)
+    scps, rcps = call.authorizer.organization()
+    policies = replace(_with_inputs(assembled.policies, sources, params), scps=tuple(scps), rcps=tuple(rcps))
     default = source_arn if noun != "group" else f"arn:aws:iam::{call.account_id}:user/{name}-member"
-    return _simulate(call.iam_catalog, policies, sources, params.get("CallerArn") or default, params)
+    principal = caller(params["CallerArn"]) if params.get("CallerArn") else parse_principal(default)
+    return _simulate(call.iam_catalog, "SimulatePrincipalPolicy", policies, sources, principal, params)
 
 
 def simulate_custom_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -163,8 +140,9 @@ def simulate_custom_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]
         scps.append(_inputs(entry.get("ServiceControlPolicyInputList") or (),
                             f"OrderedOrganizationPolicyInputList.{level}", PolicyKind.SCP, sources))
     policies = replace(_with_inputs(PolicySet(), sources, params), scps=tuple(scps))
-    default = f"arn:aws:iam::{call.account_id}:user/SimulatedUser"
-    return _simulate(call.iam_catalog, policies, sources, params.get("CallerArn") or default, params)
+    principal = (caller(params["CallerArn"]) if params.get("CallerArn")
+                 else parse_principal(f"arn:aws:iam::{call.account_id}:user/SimulatedUser"))
+    return _simulate(call.iam_catalog, "SimulateCustomPolicy", policies, sources, principal, params)
 
 
 def register(registry: Registry) -> None:

@@ -86,6 +86,9 @@ class RecordingAuthorizer:
                                decision=decision)
         return decision
 
+    def organization(self) -> tuple[tuple[tuple[Policy, ...], ...], tuple[tuple[Policy, ...], ...]]:
+        return (), ()
+
 
 def policy(*statements: Mapping[str, Any]) -> Policy:
     return parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, name="test-policy")
