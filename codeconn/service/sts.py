@@ -41,7 +41,7 @@ from codeconn.service.iam.errors import (
     PackedPolicyTooLarge,
     ValidationError,
 )
-from codeconn.service.iam.ids import split_iam_arn
+from codeconn.domain.ids import split_iam_arn
 from codeconn.service.iam.managed import check_policy_arn
 from codeconn.service.iam.model import ROLES, find
 from codeconn.service.iam.tags import request_tags

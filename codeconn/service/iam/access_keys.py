@@ -20,7 +20,7 @@ from codeconn.service.iam.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from codeconn.service.iam.ids import access_key_id, secret_access_key
+from codeconn.domain.ids import access_key_id, secret_access_key
 from codeconn.service.iam.model import (
     ACCESS_KEY,
     USERS,

@@ -16,7 +16,7 @@ from typing import Any
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.errors import LimitExceeded, NoSuchEntity
-from codeconn.service.iam.ids import split_iam_arn
+from codeconn.domain.ids import split_iam_arn
 from codeconn.service.iam.model import (
     ENTITY_KINDS,
     MAX_ATTACHED,

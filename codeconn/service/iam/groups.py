@@ -17,7 +17,7 @@ from codeconn.service.iam.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from codeconn.service.iam.ids import iam_arn, unique_id
+from codeconn.domain.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
     GROUPS,
     USERS,

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from codeconn.service.iam.errors import InvalidInput, NoSuchEntity
-from codeconn.service.iam.ids import split_iam_arn
+from codeconn.domain.ids import split_iam_arn
 from codeconn.service.iam.model import POLICY, tag_list
 from codeconn.store import Reader, Record
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from codeconn.service.call import Call
 from codeconn.service.iam.errors import DeleteConflict, NoSuchEntity
-from codeconn.service.iam.ids import (
+from codeconn.domain.ids import (
     GROUP_ID_PREFIX,
     ROLE_ID_PREFIX,
     USER_ID_PREFIX,

@@ -24,7 +24,7 @@ from codeconn.service.iam.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from codeconn.service.iam.ids import POLICY_ID_PREFIX, iam_arn, unique_id
+from codeconn.domain.ids import POLICY_ID_PREFIX, iam_arn, unique_id
 from codeconn.service.iam.managed import (
     ManagedPolicy,
     aws_managed_policies,

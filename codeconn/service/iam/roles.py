@@ -17,7 +17,7 @@ from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.documents import check_document, check_trust_size, encoded
 from codeconn.service.iam.errors import EntityAlreadyExists
-from codeconn.service.iam.ids import iam_arn, unique_id
+from codeconn.domain.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
     ROLES,
     boundary_out,

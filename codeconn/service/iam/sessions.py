@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from codeconn.iam import Principal, parse_principal
-from codeconn.service.iam.ids import (
+from codeconn.domain.ids import (
     SESSION_KEY_PREFIX,
     access_key_id,
     assumed_role_arn,

@@ -33,7 +33,7 @@ from codeconn.service.call import Call
 from codeconn.service.iam import access
 from codeconn.service.iam.documents import check_document
 from codeconn.service.iam.errors import InvalidInput, MalformedPolicyDocument
-from codeconn.service.iam.ids import split_arn
+from codeconn.domain.ids import split_arn
 from codeconn.service.iam.model import ENTITY_KINDS, missing
 from codeconn.service.iam.pages import page
 from codeconn.service.iam.principals import (

@@ -19,7 +19,7 @@ from codeconn.service.iam.errors import (
     EntityAlreadyExists,
     ValidationError,
 )
-from codeconn.service.iam.ids import iam_arn, unique_id
+from codeconn.domain.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
     ACCESS_KEY,
     USERS,
