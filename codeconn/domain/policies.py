@@ -102,6 +102,11 @@ class ManagedPolicy:
     def in_use(self) -> bool:
         return bool(self.attachment_count or self.boundary_usage_count)
 
+    def counted(self, *, attachments: int = 0, boundary_uses: int = 0) -> ManagedPolicy:
+        """This policy with its attachment and boundary-use counts moved (never below zero; UpdateDate stays)."""
+        return replace(self, attachment_count=max(0, self.attachment_count + attachments),
+                       boundary_usage_count=max(0, self.boundary_usage_count + boundary_uses))
+
     def with_version(self, document: str, now: datetime, *, make_default: bool) -> tuple[ManagedPolicy, str]:
         """This policy with a new version of `document`, and the new version's id."""
         version_id = f"v{self.next_version}"

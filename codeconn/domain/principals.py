@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 from codeconn.domain.ids import GROUP_ID_PREFIX, ROLE_ID_PREFIX, USER_ID_PREFIX, iam_arn
 from codeconn.store import Record
@@ -42,8 +42,11 @@ ACCESS_KEY = "access_key"
 SESSION = "sts_session"
 
 
+E = TypeVar("E", bound="Entity")
+
+
 @dataclass(frozen=True)
-class EntityKind:
+class EntityKind(Generic[E]):
     """What differs between users, groups and roles, so that one function serves the three."""
 
     kind: str  # store kind
@@ -52,6 +55,7 @@ class EntityKind:
     id_prefix: str
     inline_size_limit: int  # aggregate size of the entity's inline policies, non-whitespace characters
     managed_quota: str  # the quota named when more than MAX_ATTACHED policies are attached
+    entity: type[E] = field(repr=False, compare=False)  # the typed entity its records hold
 
     @property
     def name_field(self) -> str:
@@ -61,11 +65,10 @@ class EntityKind:
     def id_field(self) -> str:
         return f"{self.title}Id"
 
+    def from_record(self, record: Record) -> E:
+        """The entity a record of this kind holds."""
+        return self.entity.from_record(record)
 
-USERS = EntityKind(USER, "user", "User", USER_ID_PREFIX, 2048, "PoliciesPerUser")
-GROUPS = EntityKind(GROUP, "group", "Group", GROUP_ID_PREFIX, 5120, "PoliciesPerGroup")
-ROLES = EntityKind(ROLE, "role", "Role", ROLE_ID_PREFIX, 10240, "PoliciesPerRole")
-ENTITY_KINDS = {kind.noun: kind for kind in (USERS, GROUPS, ROLES)}
 
 MAX_ATTACHED = 10
 """Managed policies attached to one user, group or role (AWS's default quota)."""
@@ -93,7 +96,7 @@ class InlinePolicy:
 class Entity:
     """What users, groups and roles share: a name at a path, inline and attached policies."""
 
-    kind: ClassVar[EntityKind]
+    kind: ClassVar[EntityKind[Any]]  # set below, once the kinds exist
 
     account_id: str
     id: str
@@ -113,18 +116,22 @@ class Entity:
         """The permissions boundary's ARN (a group has none)."""
         return None
 
-    def moved(self, path: str, name: str, now: datetime) -> Entity:
+    def moved(self, path: str, name: str, now: datetime) -> Self:
         """This entity renamed and/or moved to another path: new name, ARN and lookup; id and links stay."""
         return replace(self, path=path, name=name, updated_at=now)
 
-    def with_inline(self, policies: Mapping[str, InlinePolicy], now: datetime) -> Entity:
+    def with_inline(self, policies: Mapping[str, InlinePolicy], now: datetime) -> Self:
         return replace(self, inline_policies=dict(policies), updated_at=now)
 
-    def with_attached(self, arns: tuple[str, ...], now: datetime) -> Entity:
+    def with_attached(self, arns: tuple[str, ...], now: datetime) -> Self:
         return replace(self, attached_policies=arns, updated_at=now)
 
     def _own_data(self) -> dict[str, Any]:
         return {}
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        raise NotImplementedError
 
     def to_record(self) -> Record:
         data = {self.kind.name_field: self.name, "Path": self.path, self.kind.id_field: self.id,
@@ -150,8 +157,6 @@ class Entity:
 class User(Entity):
     """An IAM user; its group memberships are kept here, the side read on every call."""
 
-    kind: ClassVar[EntityKind] = USERS
-
     permissions_boundary: str | None = None
     groups: tuple[str, ...] = ()  # group ids
 
@@ -163,7 +168,7 @@ class User(Entity):
         return {"PermissionsBoundary": self.permissions_boundary, "Groups": list(self.groups)}
 
     @classmethod
-    def from_record(cls, record: Record) -> User:
+    def from_record(cls, record: Record) -> Self:
         return cls(**cls._common(record), permissions_boundary=record.data.get("PermissionsBoundary"),
                    groups=tuple(record.data["Groups"]))
 
@@ -172,18 +177,14 @@ class User(Entity):
 class Group(Entity):
     """An IAM group: its members are the users whose `groups` name it."""
 
-    kind: ClassVar[EntityKind] = GROUPS
-
     @classmethod
-    def from_record(cls, record: Record) -> Group:
+    def from_record(cls, record: Record) -> Self:
         return cls(**cls._common(record))
 
 
 @dataclass(frozen=True)
 class Role(Entity):
     """An IAM role: its trust policy says who may assume it; MaxSessionDuration caps its sessions."""
-
-    kind: ClassVar[EntityKind] = ROLES
 
     trust_policy: str = ""  # AssumeRolePolicyDocument
     description: str = ""
@@ -199,20 +200,19 @@ class Role(Entity):
                 "MaxSessionDuration": self.max_session_duration, "PermissionsBoundary": self.permissions_boundary}
 
     @classmethod
-    def from_record(cls, record: Record) -> Role:
+    def from_record(cls, record: Record) -> Self:
         data = record.data
         return cls(**cls._common(record), trust_policy=data["AssumeRolePolicyDocument"],
                    description=data["Description"], max_session_duration=data["MaxSessionDuration"],
                    permissions_boundary=data.get("PermissionsBoundary"))
 
 
-ENTITY_TYPES: dict[str, type[User] | type[Group] | type[Role]] = {USER: User, GROUP: Group, ROLE: Role}
-"""The entity type of each store kind."""
-
-
-def entity_from_record(record: Record) -> User | Group | Role:
-    """The user, group or role a record holds."""
-    return ENTITY_TYPES[record.kind].from_record(record)
+USERS = EntityKind(USER, "user", "User", USER_ID_PREFIX, 2048, "PoliciesPerUser", User)
+GROUPS = EntityKind(GROUP, "group", "Group", GROUP_ID_PREFIX, 5120, "PoliciesPerGroup", Group)
+ROLES = EntityKind(ROLE, "role", "Role", ROLE_ID_PREFIX, 10240, "PoliciesPerRole", Role)
+User.kind, Group.kind, Role.kind = USERS, GROUPS, ROLES
+ENTITY_KINDS: dict[str, EntityKind[Any]] = {kind.noun: kind for kind in (USERS, GROUPS, ROLES)}
+"""Users, groups and roles by the noun in their ARNs."""
 
 
 def access_key_arn(account: str, key_id: str) -> str:
@@ -257,7 +257,6 @@ __all__ = [
     "ACTIVE",
     "DEFAULT_MAX_SESSION_DURATION",
     "ENTITY_KINDS",
-    "ENTITY_TYPES",
     "GROUP",
     "GROUPS",
     "MAX_ATTACHED",
@@ -277,6 +276,5 @@ __all__ = [
     "Role",
     "User",
     "access_key_arn",
-    "entity_from_record",
     "name_key",
 ]

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeconn.domain.ids import split_iam_arn
+from codeconn.domain.principals import Role
 from codeconn.iam import (
     IMPLICIT_DENY,
     Decision,
@@ -41,12 +43,11 @@ from codeconn.service.iam.errors import (
     PackedPolicyTooLarge,
     ValidationError,
 )
-from codeconn.domain.ids import split_iam_arn
 from codeconn.service.iam.managed import check_policy_arn
 from codeconn.service.iam.model import ROLES, find
 from codeconn.service.iam.tags import request_tags
 from codeconn.service.registry import Registry
-from codeconn.store import Record
+from codeconn.service.tagging import request_tag_context
 
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600
@@ -65,12 +66,12 @@ def get_caller_identity(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             "Arn": principal.session_arn or principal.arn}
 
 
-def _duration(call: Call, params: dict[str, Any], role: Record | None) -> int:
+def _duration(call: Call, params: dict[str, Any], role: Role | None) -> int:
     duration = params.get("DurationSeconds") or DEFAULT_DURATION
     if call.caller.principal.type is PrincipalType.ROLE_SESSION and duration > CHAINED_MAX_DURATION:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
                               "role chaining.")
-    if role is not None and duration > role.data["MaxSessionDuration"]:
+    if role is not None and duration > role.max_session_duration:
         raise ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
     return int(duration)
 
@@ -95,7 +96,7 @@ def _session_policy(params: dict[str, Any]) -> tuple[str | None, tuple[str, ...]
 
 
 def _context(params: dict[str, Any], tags: dict[str, str], role_tags: dict[str, str]) -> dict[str, Any]:
-    offered: dict[str, Any] = {"sts:RoleSessionName": params["RoleSessionName"], **access.tag_context(tags)}
+    offered: dict[str, Any] = {"sts:RoleSessionName": params["RoleSessionName"], **request_tag_context(tags)}
     for member, key in (("ExternalId", "sts:ExternalId"), ("SourceIdentity", "sts:SourceIdentity")):
         if params.get(member):
             offered[key] = params[member]
@@ -121,7 +122,7 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         role = role if role is not None and role.arn == role_arn else None
         role_tags = reader.tags(role.arn) if role is not None else {}
     tags = request_tags(params.get("Tags"))
-    trust = (parse_policy(role.data["AssumeRolePolicyDocument"], name=f"{role.arn} trust policy", kind=PolicyKind.TRUST)
+    trust = (parse_policy(role.trust_policy, name=f"{role.arn} trust policy", kind=PolicyKind.TRUST)
              if role is not None else _TRUSTS_NOBODY)
 
     def authorize(action: str, context: dict[str, Any]) -> None:
@@ -130,7 +131,7 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
     authorize("sts:AssumeRole", _context(params, tags, role_tags))
     if tags:
-        authorize("sts:TagSession", access.supported_keys("sts:TagSession", access.tag_context(tags)))
+        authorize("sts:TagSession", access.supported_keys("sts:TagSession", request_tag_context(tags)))
     if params.get("SourceIdentity"):
         authorize("sts:SetSourceIdentity", {"sts:SourceIdentity": params["SourceIdentity"]})
     duration = _duration(call, params, role)

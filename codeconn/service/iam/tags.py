@@ -23,10 +23,10 @@ from codeconn.service.iam.model import (
     changing,
     find,
     presumed_arn,
-    tag_list,
 )
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
+from codeconn.service.tagging import tag_list
 from codeconn.store import Reader, Tx
 
 MAX_TAGS = 50
@@ -76,7 +76,7 @@ class _Target:
     missing: Callable[[Mapping[str, Any]], str]
 
 
-def _entity(kind: EntityKind) -> Callable[[Reader, Call, Mapping[str, Any]], tuple[str, bool]]:
+def _entity(kind: EntityKind[Any]) -> Callable[[Reader, Call, Mapping[str, Any]], tuple[str, bool]]:
     def locate(reader: Reader, call: Call, params: Mapping[str, Any]) -> tuple[str, bool]:
         name = params[kind.name_field]
         record = find(reader, kind, call.account_id, name)
