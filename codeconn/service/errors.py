@@ -16,12 +16,13 @@
                                       protocol's code (AccessDeniedException / AccessDenied)
 
 The HTTP status comes from the service model's error shape when it has one, so
-handlers do not choose it.
+handlers do not choose it. The classes that differ only by their code are made
+by `error_class`, one row each.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from codeconn.iam import Decision
 
@@ -39,44 +40,42 @@ class ServiceError(Exception):
         self.fields = fields or {}
 
 
-class ValidationException(ServiceError):
-    code = "ValidationException"
+E = TypeVar("E", bound=ServiceError)
 
 
-class ResourceNotFoundException(ServiceError):
-    code = "ResourceNotFoundException"
+def error_class(name: str, doc: str, base: type[E], *, module: str, code: str | None = None) -> type[E]:
+    """A subclass of `base` whose whole difference is its code (`name` unless `code` says otherwise).
+
+    Error shapes that only name a code are rows of a table, not class bodies; the
+    classes stay importable by name, and the edge reads `code` as from any other.
+    """
+    return type(name, (base,), {"code": code or name, "__doc__": doc, "__module__": module, "__qualname__": name})
 
 
-class ResourceUnavailableException(ServiceError):
-    code = "ResourceUnavailableException"
-
-
-class LimitExceededException(ServiceError):
-    code = "LimitExceededException"
-
-
-class ConflictException(ServiceError):
-    code = "ConflictException"
-
-
-class ResourceAlreadyExistsException(ServiceError):
-    code = "ResourceAlreadyExistsException"
-
-
-class UnsupportedOperationException(ServiceError):
-    code = "UnsupportedOperationException"
-
-
-class InvalidInputException(ServiceError):
-    code = "InvalidInputException"
-
-
-class ConcurrentModificationException(ServiceError):
-    code = "ConcurrentModificationException"
-
-
-class ThrottlingException(ServiceError):
-    code = "ThrottlingException"
+ValidationException = error_class(
+    "ValidationException", "Bad input the model's constraints could not catch.", ServiceError, module=__name__)
+ResourceNotFoundException = error_class(
+    "ResourceNotFoundException", "The resource named does not exist.", ServiceError, module=__name__)
+ResourceUnavailableException = error_class(
+    "ResourceUnavailableException", "The resource cannot be used in its present state.", ServiceError,
+    module=__name__)
+LimitExceededException = error_class(
+    "LimitExceededException", "A quota would be passed.", ServiceError, module=__name__)
+ConflictException = error_class(
+    "ConflictException", "The resource's state forbids the change.", ServiceError, module=__name__)
+ResourceAlreadyExistsException = error_class(
+    "ResourceAlreadyExistsException", "A resource of that name (or key) exists already.", ServiceError,
+    module=__name__)
+UnsupportedOperationException = error_class(
+    "UnsupportedOperationException", "The operation cannot be done on this resource.", ServiceError,
+    module=__name__)
+InvalidInputException = error_class(
+    "InvalidInputException", "Input the service's rules refuse.", ServiceError, module=__name__)
+ConcurrentModificationException = error_class(
+    "ConcurrentModificationException", "The resource changed while the request was being handled.", ServiceError,
+    module=__name__)
+ThrottlingException = error_class(
+    "ThrottlingException", "Too many requests.", ServiceError, module=__name__)
 
 
 class IamError(ServiceError):
@@ -106,3 +105,21 @@ class AccessDenied(ServiceError):
         self.action = action
         self.resource = resource
         self.decision = decision
+
+
+__all__ = [
+    "AccessDenied",
+    "ConcurrentModificationException",
+    "ConflictException",
+    "IamError",
+    "InvalidInputException",
+    "LimitExceededException",
+    "ResourceAlreadyExistsException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+    "ServiceError",
+    "ThrottlingException",
+    "UnsupportedOperationException",
+    "ValidationException",
+    "error_class",
+]

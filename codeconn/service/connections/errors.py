@@ -11,19 +11,16 @@ model's HTTP status and botocore raises the modelled exception class.
 
 from __future__ import annotations
 
-from codeconn.service.errors import ServiceError
+from codeconn.service.errors import ServiceError, error_class
 
-
-class SyncConfigurationStillExistsException(ServiceError):
-    code = "SyncConfigurationStillExistsException"
-
-
-class SyncBlockerDoesNotExistException(ServiceError):
-    code = "SyncBlockerDoesNotExistException"
-
-
-class UnsupportedProviderTypeException(ServiceError):
-    code = "UnsupportedProviderTypeException"
+SyncConfigurationStillExistsException = error_class(
+    "SyncConfigurationStillExistsException", "A repository link still has sync configurations.", ServiceError,
+    module=__name__)
+SyncBlockerDoesNotExistException = error_class(
+    "SyncBlockerDoesNotExistException", "UpdateSyncBlocker names no blocker.", ServiceError, module=__name__)
+UnsupportedProviderTypeException = error_class(
+    "UnsupportedProviderTypeException", "A provider type that cannot be used this way.", ServiceError,
+    module=__name__)
 
 
 __all__ = [

@@ -29,6 +29,7 @@ from codeconn.service.errors import (
     ConcurrentModificationException,
     LimitExceededException,
     ResourceNotFoundException,
+    error_class,
 )
 from codeconn.store import Reader, Record, Tx
 
@@ -90,8 +91,9 @@ def authorize_on(call: Call, found: Found, action: str | None = None,
     call.authorize(action, found.arn, context=context, resource_tags=found.tags)
 
 
-class TagsChanged(ConcurrentModificationException):
-    """The resource's tags changed between authorization and the write; nothing was written."""
+TagsChanged = error_class(
+    "TagsChanged", "The resource's tags changed between authorization and the write; nothing was written.",
+    ConcurrentModificationException, module=__name__, code=ConcurrentModificationException.code)
 
 
 def recheck(tx: Tx, found: Found) -> Record:

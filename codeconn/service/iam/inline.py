@@ -13,6 +13,7 @@ from typing import Any
 
 from codeconn.domain.principals import InlinePolicy
 from codeconn.service.call import Call
+from codeconn.service.errors import IamError
 from codeconn.service.iam import access
 from codeconn.service.iam.documents import check_document, check_inline_size, encoded
 from codeconn.service.iam.errors import NoSuchEntity
@@ -28,7 +29,7 @@ from codeconn.service.iam.pages import page
 from codeconn.service.registry import Handler, Registry
 
 
-def _no_policy(kind: EntityKind[Any], policy_name: str) -> NoSuchEntity:
+def _no_policy(kind: EntityKind[Any], policy_name: str) -> IamError:
     return NoSuchEntity(f"The {kind.noun} policy with name {policy_name} cannot be found.")
 
 

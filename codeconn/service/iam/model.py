@@ -39,6 +39,7 @@ from codeconn.domain.principals import (
     name_key,
 )
 from codeconn.service.call import Call
+from codeconn.service.errors import IamError
 from codeconn.service.iam.errors import DeleteConflict, NoSuchEntity
 from codeconn.service.tagging import tag_list
 from codeconn.store import Reader, Record, Tx
@@ -54,7 +55,7 @@ def find(reader: Reader, kind: EntityKind[E], account: str, name: str) -> E | No
     return kind.from_record(record) if record is not None else None
 
 
-def missing(kind: EntityKind[Any], name: str) -> NoSuchEntity:
+def missing(kind: EntityKind[Any], name: str) -> IamError:
     """NoSuchEntity in AWS's words: "The user with name alice cannot be found." """
     return NoSuchEntity(f"The {kind.noun} with name {name} cannot be found.")
 
