@@ -52,30 +52,24 @@ def error_class(name: str, doc: str, base: type[E], *, module: str, code: str | 
     return type(name, (base,), {"code": code or name, "__doc__": doc, "__module__": module, "__qualname__": name})
 
 
-ValidationException = error_class(
-    "ValidationException", "Bad input the model's constraints could not catch.", ServiceError, module=__name__)
-ResourceNotFoundException = error_class(
-    "ResourceNotFoundException", "The resource named does not exist.", ServiceError, module=__name__)
-ResourceUnavailableException = error_class(
-    "ResourceUnavailableException", "The resource cannot be used in its present state.", ServiceError,
-    module=__name__)
-LimitExceededException = error_class(
-    "LimitExceededException", "A quota would be passed.", ServiceError, module=__name__)
-ConflictException = error_class(
-    "ConflictException", "The resource's state forbids the change.", ServiceError, module=__name__)
-ResourceAlreadyExistsException = error_class(
-    "ResourceAlreadyExistsException", "A resource of that name (or key) exists already.", ServiceError,
-    module=__name__)
-UnsupportedOperationException = error_class(
-    "UnsupportedOperationException", "The operation cannot be done on this resource.", ServiceError,
-    module=__name__)
-InvalidInputException = error_class(
-    "InvalidInputException", "Input the service's rules refuse.", ServiceError, module=__name__)
-ConcurrentModificationException = error_class(
-    "ConcurrentModificationException", "The resource changed while the request was being handled.", ServiceError,
-    module=__name__)
-ThrottlingException = error_class(
-    "ThrottlingException", "Too many requests.", ServiceError, module=__name__)
+def _common(code: str, doc: str) -> type[ServiceError]:
+    return error_class(code, doc, ServiceError, module=__name__)
+
+
+ValidationException = _common("ValidationException", "Bad input the model's constraints could not catch.")
+ResourceNotFoundException = _common("ResourceNotFoundException", "The resource named does not exist.")
+ResourceUnavailableException = _common(
+    "ResourceUnavailableException", "The resource cannot be used in its present state.")
+LimitExceededException = _common("LimitExceededException", "A quota would be passed.")
+ConflictException = _common("ConflictException", "The resource's state forbids the change.")
+ResourceAlreadyExistsException = _common(
+    "ResourceAlreadyExistsException", "A resource of that name (or key) exists already.")
+UnsupportedOperationException = _common(
+    "UnsupportedOperationException", "The operation cannot be done on this resource.")
+InvalidInputException = _common("InvalidInputException", "Input the service's rules refuse.")
+ConcurrentModificationException = _common(
+    "ConcurrentModificationException", "The resource changed while the request was being handled.")
+ThrottlingException = _common("ThrottlingException", "Too many requests.")
 
 
 class IamError(ServiceError):

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from codeconn.domain.ids import split_iam_arn
-from codeconn.domain.principals import Role
+from codeconn.domain.principals import ROLES, Role
 from codeconn.iam import (
     IMPLICIT_DENY,
     Decision,
@@ -44,7 +44,7 @@ from codeconn.service.iam.errors import (
     ValidationError,
 )
 from codeconn.service.iam.managed import check_policy_arn
-from codeconn.service.iam.model import ROLES, find
+from codeconn.service.iam.model import find
 from codeconn.service.iam.tags import request_tags
 from codeconn.service.registry import Registry
 from codeconn.service.tagging import request_tag_context

@@ -7,10 +7,10 @@ existed: a database written then must read and write the same now.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
+from stored_records import ACCOUNT, CREATED, UPDATED, record
 
 from codeconn.domain.connections import (
     TOKEN_FIELD,
@@ -24,17 +24,9 @@ from codeconn.domain.lifecycle import ConnectionStatus, HostStatus
 from codeconn.domain.sync import RESOLVED, SyncBlocker, SyncConfiguration
 from codeconn.store import Record
 
-ACCOUNT = "111122223333"
-CREATED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-UPDATED = CREATED + timedelta(minutes=5)
 CONNECTION_ARN = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:connection/0f1e2d3c-aaaa-bbbb-cccc-000000000001"
 HOST_ARN = f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:host/My-Host-28aef605"
 LINK_ARN = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:repository-link/0f1e2d3c-aaaa-bbbb-cccc-000000000002"
-
-
-def record(kind: str, id: str, arn: str, name: str, data: dict[str, Any], lookup: str | None = None) -> Record:
-    return Record(account_id=ACCOUNT, kind=kind, id=id, arn=arn, name=name, data=data, created_at=CREATED,
-                  updated_at=UPDATED, lookup=lookup)
 
 
 CONNECTIONS = [

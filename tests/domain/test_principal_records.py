@@ -6,10 +6,11 @@ The records are in the layouts the IAM service wrote before the domain types exi
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from stored_records import ACCOUNT, CREATED, UPDATED, record
 
 from codeconn.domain.ids import iam_arn
 from codeconn.domain.policies import AWS_ACCOUNT, AWS_PUBLISHED, ManagedPolicy, aws_managed, aws_managed_policies
@@ -28,16 +29,8 @@ from codeconn.domain.principals import (
 )
 from codeconn.store import Record
 
-ACCOUNT = "111122223333"
-CREATED = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
-UPDATED = CREATED + timedelta(minutes=5)
 DOCUMENT = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/boundary"
-
-
-def record(kind: str, id: str, arn: str, name: str, data: dict[str, Any], lookup: str | None) -> Record:
-    return Record(account_id=ACCOUNT, kind=kind, id=id, arn=arn, name=name, data=data, created_at=CREATED,
-                  updated_at=UPDATED, lookup=lookup)
 
 
 USER = record("iam_user", "AIDAEXAMPLE0000000001", f"arn:aws:iam::{ACCOUNT}:user/ops/Alice", "Alice", {

@@ -13,14 +13,17 @@ from __future__ import annotations
 
 from codeconn.service.errors import ServiceError, error_class
 
-SyncConfigurationStillExistsException = error_class(
-    "SyncConfigurationStillExistsException", "A repository link still has sync configurations.", ServiceError,
-    module=__name__)
-SyncBlockerDoesNotExistException = error_class(
-    "SyncBlockerDoesNotExistException", "UpdateSyncBlocker names no blocker.", ServiceError, module=__name__)
-UnsupportedProviderTypeException = error_class(
-    "UnsupportedProviderTypeException", "A provider type that cannot be used this way.", ServiceError,
-    module=__name__)
+
+def _connections(code: str, doc: str) -> type[ServiceError]:
+    return error_class(code, doc, ServiceError, module=__name__)
+
+
+SyncConfigurationStillExistsException = _connections(
+    "SyncConfigurationStillExistsException", "A repository link still has sync configurations.")
+SyncBlockerDoesNotExistException = _connections(
+    "SyncBlockerDoesNotExistException", "UpdateSyncBlocker names no blocker.")
+UnsupportedProviderTypeException = _connections(
+    "UnsupportedProviderTypeException", "A provider type that cannot be used this way.")
 
 
 __all__ = [

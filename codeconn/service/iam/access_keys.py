@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from codeconn.domain.ids import access_key_id, secret_access_key
-from codeconn.domain.principals import ACTIVE, MAX_KEYS_PER_USER, AccessKey, User
+from codeconn.domain.principals import ACCESS_KEY, ACTIVE, MAX_KEYS_PER_USER, USERS, AccessKey, User
 from codeconn.iam import PrincipalType
 from codeconn.service.call import Call
 from codeconn.service.iam import access
@@ -23,14 +23,7 @@ from codeconn.service.iam.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from codeconn.service.iam.model import (
-    ACCESS_KEY,
-    USERS,
-    changing,
-    find,
-    missing,
-    presumed_arn,
-)
+from codeconn.service.iam.model import changing, find, missing, presumed_arn
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
 

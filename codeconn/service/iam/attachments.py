@@ -14,21 +14,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import split_iam_arn
+from codeconn.domain.principals import ENTITY_KINDS, MAX_ATTACHED, ROLES, USERS, EntityKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.errors import LimitExceeded, NoSuchEntity
-from codeconn.domain.ids import split_iam_arn
-from codeconn.service.iam.model import (
-    ENTITY_KINDS,
-    MAX_ATTACHED,
-    ROLES,
-    USERS,
-    EntityKind,
-    changing,
-    find,
-    presumed_arn,
-    require,
-)
+from codeconn.service.iam.model import changing, find, presumed_arn, require
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Handler, Registry
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 from codeconn.domain.ids import unique_id
-from codeconn.domain.principals import MAX_GROUPS_PER_USER, Group, User
+from codeconn.domain.principals import GROUPS, MAX_GROUPS_PER_USER, USERS, Group, User
 from codeconn.service.call import Call
 from codeconn.service.iam import access
 from codeconn.service.iam.errors import (
@@ -21,8 +21,6 @@ from codeconn.service.iam.errors import (
     NoSuchEntity,
 )
 from codeconn.service.iam.model import (
-    GROUPS,
-    USERS,
     all_of,
     changing,
     find,

@@ -11,20 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from codeconn.domain.principals import InlinePolicy
+from codeconn.domain.principals import ENTITY_KINDS, EntityKind, InlinePolicy
 from codeconn.service.call import Call
 from codeconn.service.errors import IamError
 from codeconn.service.iam import access
 from codeconn.service.iam.documents import check_document, check_inline_size, encoded
 from codeconn.service.iam.errors import NoSuchEntity
-from codeconn.service.iam.model import (
-    ENTITY_KINDS,
-    EntityKind,
-    changing,
-    find,
-    presumed_arn,
-    require,
-)
+from codeconn.service.iam.model import changing, find, presumed_arn, require
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Handler, Registry
 

@@ -20,17 +20,10 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from codeconn.domain.ids import iam_arn
-from codeconn.domain.principals import (
+from codeconn.domain.principals import (  # the kinds the caller directory reads, re-exported for it
     ACCESS_KEY,
-    ENTITY_KINDS,
-    GROUP,
-    GROUPS,
-    MAX_ATTACHED,
-    POLICY,
-    ROLE,
     ROLES,
     SESSION,
-    USER,
     USERS,
     Entity,
     EntityKind,
@@ -153,18 +146,10 @@ def refuse_delete_with_policies(entity: Entity) -> None:
 
 __all__ = [
     "ACCESS_KEY",
-    "ENTITY_KINDS",
     "GENERATION",
-    "GROUP",
-    "GROUPS",
-    "MAX_ATTACHED",
-    "POLICY",
-    "ROLE",
     "ROLES",
     "SESSION",
-    "USER",
     "USERS",
-    "EntityKind",
     "all_of",
     "all_records",
     "boundary_out",

@@ -17,6 +17,7 @@ from typing import Any
 
 from codeconn.domain.ids import POLICY_ID_PREFIX, unique_id
 from codeconn.domain.policies import MAX_VERSIONS, ManagedPolicy, PolicyVersion, aws_managed_policies
+from codeconn.domain.principals import POLICY
 from codeconn.service.call import Call
 from codeconn.service.iam import access
 from codeconn.service.iam.documents import check_document, check_managed_size, encoded
@@ -28,7 +29,7 @@ from codeconn.service.iam.errors import (
     NoSuchEntity,
 )
 from codeconn.service.iam.managed import policy_out, present, resolve
-from codeconn.service.iam.model import POLICY, all_records, changing
+from codeconn.service.iam.model import all_records, changing
 from codeconn.service.iam.pages import page
 from codeconn.service.iam.tags import apply_tags, request_tags
 from codeconn.service.registry import Registry

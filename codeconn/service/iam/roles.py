@@ -14,14 +14,13 @@ from dataclasses import replace
 from typing import Any
 
 from codeconn.domain.ids import unique_id
-from codeconn.domain.principals import DEFAULT_MAX_SESSION_DURATION, Role
+from codeconn.domain.principals import DEFAULT_MAX_SESSION_DURATION, ROLES, Role
 from codeconn.iam import PolicyKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.documents import check_document, check_trust_size, encoded
 from codeconn.service.iam.errors import EntityAlreadyExists
 from codeconn.service.iam.model import (
-    ROLES,
     boundary_out,
     changing,
     find,

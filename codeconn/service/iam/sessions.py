@@ -20,8 +20,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from codeconn.domain.principals import SESSION, Role
-from codeconn.iam import Principal, parse_principal
 from codeconn.domain.ids import (
     SESSION_KEY_PREFIX,
     access_key_id,
@@ -29,6 +27,8 @@ from codeconn.domain.ids import (
     secret_access_key,
     session_token,
 )
+from codeconn.domain.principals import SESSION, Role
+from codeconn.iam import Principal, parse_principal
 from codeconn.service.iam.model import new_record
 from codeconn.store import Record, SecretBox, Tx
 

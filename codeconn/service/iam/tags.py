@@ -13,17 +13,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from codeconn.domain.principals import ROLES, USERS, EntityKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, managed
 from codeconn.service.iam.errors import InvalidInput, LimitExceeded, NoSuchEntity
-from codeconn.service.iam.model import (
-    ROLES,
-    USERS,
-    EntityKind,
-    changing,
-    find,
-    presumed_arn,
-)
+from codeconn.service.iam.model import changing, find, presumed_arn
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
 from codeconn.service.tagging import tag_list

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from codeconn.domain.ids import iam_arn, unique_id
-from codeconn.domain.principals import User
+from codeconn.domain.principals import ACCESS_KEY, USERS, User
 from codeconn.iam import PrincipalType
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
@@ -22,8 +22,6 @@ from codeconn.service.iam.errors import (
     ValidationError,
 )
 from codeconn.service.iam.model import (
-    ACCESS_KEY,
-    USERS,
     changing,
     find,
     missing,
