@@ -13,7 +13,8 @@ the domain imports only the store's interface (`Record`) and the pure engine.
     connections  Connection, Host, RepositoryLink
     sync         SyncConfiguration, SyncBlocker, and how Git sync's state is kept
     ids          IAM unique ids, access key ids, secrets, IAM ARNs
-    principals   User, Group, Role, ManagedPolicy, AccessKey, and IAM's per-entity limits
+    principals   User, Group, Role (one EntityKind each), AccessKey, and IAM's per-entity limits
+    policies     ManagedPolicy with its versions and counts; the AWS managed policies codeconn knows
 
 Providers and pipelines will live next to this package and speak in its types.
 """
