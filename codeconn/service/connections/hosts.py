@@ -2,10 +2,11 @@
 
 A host stands for the infrastructure where an installed provider (GitHub
 Enterprise Server, GitLab self-managed) runs; connections to that provider go
-through it. Hosts are regional. A host is created PENDING (VPC_CONFIG_INITIALIZING
-first when it has a VPC configuration, see `lifecycle`), becomes AVAILABLE when
-set up in the console, and goes back to PENDING when its endpoint or network
-changes, since it must then be set up again. It cannot be updated or deleted
+through it. Hosts are regional. A host is created PENDING
+(VPC_CONFIG_INITIALIZING first when it has a VPC configuration, see
+`codeconn.domain.lifecycle`), becomes AVAILABLE when set up in the console, and
+goes back to PENDING when its endpoint or network changes, since it must then
+be set up again. It cannot be updated or deleted
 while its VPC configuration is being initialized or deleted, nor deleted while
 connections use it.
 

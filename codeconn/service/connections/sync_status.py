@@ -1,11 +1,11 @@
 """GetRepositorySyncStatus, GetResourceSyncStatus, GetSyncBlockerSummary, UpdateSyncBlocker.
 
-These report what Git sync has done, as the records of `sync_state` hold it. Until
-a sync has been attempted there is no status to report, and AWS's answer for
-that is ResourceNotFoundException (the outputs require a latest attempt). A
-blocker summary exists as soon as the sync configuration does, with no blockers
-until a sync records one; resolving a blocker is the one write here, and
-resolving it again changes nothing.
+These report what Git sync has done, as the records of `codeconn.domain.sync`
+hold it. Until a sync has been attempted there is no status to report, and
+AWS's answer for that is ResourceNotFoundException (the outputs require a
+latest attempt). A blocker summary exists as soon as the sync configuration
+does, with no blockers until a sync records one; resolving a blocker is the one
+write here, and resolving it again changes nothing.
 """
 
 from __future__ import annotations
