@@ -109,11 +109,7 @@ class Decision:
             return "allowed"
         kind = self.denied_by or PolicyKind.IDENTITY
         if self.decision == EXPLICIT_DENY:
-            return f"with an explicit deny in {_article(kind)} {kind.value}"
+            return f"with an explicit deny in {kind.with_article}"
         return f"because no {kind.value} allows the {action + ' ' if action else ''}action"
-
-
-def _article(kind: PolicyKind) -> str:
-    return "an" if kind.value[0] in "aeiou" else "a"
 
 

@@ -22,6 +22,11 @@ class PolicyKind(str, Enum):
     TRUST = "role trust policy"
 
     @property
+    def with_article(self) -> str:
+        """The kind as a sentence names it: "an identity-based policy", "a session policy"."""
+        return f"{'an' if self.value[0] in 'aeiou' else 'a'} {self.value}"
+
+    @property
     def names_principals(self) -> bool:
         """Resource-based and trust policies say who; the others must not."""
         return self in (PolicyKind.RESOURCE, PolicyKind.TRUST)

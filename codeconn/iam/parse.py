@@ -160,8 +160,7 @@ def _parse_statement(raw: Any, index: int, path: str, kind: PolicyKind,
             problems.append(Problem(f"{path}.Principal", f"must be \"*\" in a {kind.value}"))
     elif has_principal:
         field = "Principal" if "Principal" in raw else "NotPrincipal"
-        article = "an" if kind.value[0] in "aeiou" else "a"
-        problems.append(Problem(f"{path}.{field}", f"not allowed in {article} {kind.value}"))
+        problems.append(Problem(f"{path}.{field}", f"not allowed in {kind.with_article}"))
 
     conditions = _parse_conditions(raw.get("Condition"), f"{path}.Condition", problems) if "Condition" in raw else ()
     if len(problems) > before:

@@ -16,12 +16,13 @@
                                       protocol's code (AccessDeniedException / AccessDenied)
 
 The HTTP status comes from the service model's error shape when it has one, so
-handlers do not choose it.
+handlers do not choose it. The classes that differ only by their code are made
+by `error_class`, one row each.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from codeconn.iam import Decision
 
@@ -39,44 +40,36 @@ class ServiceError(Exception):
         self.fields = fields or {}
 
 
-class ValidationException(ServiceError):
-    code = "ValidationException"
+E = TypeVar("E", bound=ServiceError)
 
 
-class ResourceNotFoundException(ServiceError):
-    code = "ResourceNotFoundException"
+def error_class(name: str, doc: str, base: type[E], *, module: str, code: str | None = None) -> type[E]:
+    """A subclass of `base` whose whole difference is its code (`name` unless `code` says otherwise).
+
+    Error shapes that only name a code are rows of a table, not class bodies; the
+    classes stay importable by name, and the edge reads `code` as from any other.
+    """
+    return type(name, (base,), {"code": code or name, "__doc__": doc, "__module__": module, "__qualname__": name})
 
 
-class ResourceUnavailableException(ServiceError):
-    code = "ResourceUnavailableException"
+def _common(code: str, doc: str) -> type[ServiceError]:
+    return error_class(code, doc, ServiceError, module=__name__)
 
 
-class LimitExceededException(ServiceError):
-    code = "LimitExceededException"
-
-
-class ConflictException(ServiceError):
-    code = "ConflictException"
-
-
-class ResourceAlreadyExistsException(ServiceError):
-    code = "ResourceAlreadyExistsException"
-
-
-class UnsupportedOperationException(ServiceError):
-    code = "UnsupportedOperationException"
-
-
-class InvalidInputException(ServiceError):
-    code = "InvalidInputException"
-
-
-class ConcurrentModificationException(ServiceError):
-    code = "ConcurrentModificationException"
-
-
-class ThrottlingException(ServiceError):
-    code = "ThrottlingException"
+ValidationException = _common("ValidationException", "Bad input the model's constraints could not catch.")
+ResourceNotFoundException = _common("ResourceNotFoundException", "The resource named does not exist.")
+ResourceUnavailableException = _common(
+    "ResourceUnavailableException", "The resource cannot be used in its present state.")
+LimitExceededException = _common("LimitExceededException", "A quota would be passed.")
+ConflictException = _common("ConflictException", "The resource's state forbids the change.")
+ResourceAlreadyExistsException = _common(
+    "ResourceAlreadyExistsException", "A resource of that name (or key) exists already.")
+UnsupportedOperationException = _common(
+    "UnsupportedOperationException", "The operation cannot be done on this resource.")
+InvalidInputException = _common("InvalidInputException", "Input the service's rules refuse.")
+ConcurrentModificationException = _common(
+    "ConcurrentModificationException", "The resource changed while the request was being handled.")
+ThrottlingException = _common("ThrottlingException", "Too many requests.")
 
 
 class IamError(ServiceError):
@@ -106,3 +99,21 @@ class AccessDenied(ServiceError):
         self.action = action
         self.resource = resource
         self.decision = decision
+
+
+__all__ = [
+    "AccessDenied",
+    "ConcurrentModificationException",
+    "ConflictException",
+    "IamError",
+    "InvalidInputException",
+    "LimitExceededException",
+    "ResourceAlreadyExistsException",
+    "ResourceNotFoundException",
+    "ResourceUnavailableException",
+    "ServiceError",
+    "ThrottlingException",
+    "UnsupportedOperationException",
+    "ValidationException",
+    "error_class",
+]

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from codeconn.domain.arns import CONNECTIONS_SERVICES
 from codeconn.service.call import Call
 
 Handler = Callable[[Call, dict[str, Any]], dict[str, Any]]
-
-CONNECTIONS_SERVICES = ("codestar-connections", "codeconnections")
 
 
 class Registry:
@@ -45,3 +44,6 @@ class Registry:
 
     def names(self, service: str) -> list[str]:
         return sorted(op for (svc, op) in self._handlers if svc == service)
+
+
+__all__ = ["CONNECTIONS_SERVICES", "Handler", "Registry"]

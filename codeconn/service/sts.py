@@ -26,6 +26,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeconn.domain.ids import split_iam_arn
+from codeconn.domain.principals import ROLES, Role
 from codeconn.iam import (
     IMPLICIT_DENY,
     Decision,
@@ -42,12 +44,11 @@ from codeconn.service.iam.errors import (
     PackedPolicyTooLarge,
     ValidationError,
 )
-from codeconn.service.iam.ids import split_iam_arn
 from codeconn.service.iam.managed import check_policy_arn
-from codeconn.service.iam.model import ROLES, find
+from codeconn.service.iam.model import find
 from codeconn.service.iam.tags import request_tags
 from codeconn.service.registry import Registry
-from codeconn.store import Record
+from codeconn.service.tagging import request_tag_context
 
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600
@@ -66,12 +67,12 @@ def get_caller_identity(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             "Arn": principal.session_arn or principal.arn}
 
 
-def _duration(call: Call, params: dict[str, Any], role: Record | None) -> int:
+def _duration(call: Call, params: dict[str, Any], role: Role | None) -> int:
     duration = params.get("DurationSeconds") or DEFAULT_DURATION
     if call.caller.principal.type is PrincipalType.ROLE_SESSION and duration > CHAINED_MAX_DURATION:
         raise ValidationError("The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by "
                               "role chaining.")
-    if role is not None and duration > role.data["MaxSessionDuration"]:
+    if role is not None and duration > role.max_session_duration:
         raise ValidationError("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
     return int(duration)
 
@@ -97,7 +98,7 @@ def _session_policy(params: dict[str, Any]) -> tuple[str | None, tuple[str, ...]
 
 def _context(catalog: IamCatalog, params: dict[str, Any], tags: dict[str, str],
              role_tags: dict[str, str]) -> dict[str, Any]:
-    offered: dict[str, Any] = {"sts:RoleSessionName": params["RoleSessionName"], **access.tag_context(tags)}
+    offered: dict[str, Any] = {"sts:RoleSessionName": params["RoleSessionName"], **request_tag_context(tags)}
     for member, key in (("ExternalId", "sts:ExternalId"), ("SourceIdentity", "sts:SourceIdentity")):
         if params.get(member):
             offered[key] = params[member]
@@ -123,7 +124,7 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         role = role if role is not None and role.arn == role_arn else None
         role_tags = reader.tags(role.arn) if role is not None else {}
     tags = request_tags(params.get("Tags"))
-    trust = (parse_policy(role.data["AssumeRolePolicyDocument"], name=f"{role.arn} trust policy", kind=PolicyKind.TRUST)
+    trust = (parse_policy(role.trust_policy, name=f"{role.arn} trust policy", kind=PolicyKind.TRUST)
              if role is not None else _TRUSTS_NOBODY)
 
     def authorize(action: str, context: dict[str, Any]) -> None:
@@ -133,7 +134,7 @@ def assume_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     authorize("sts:AssumeRole", _context(call.iam_catalog, params, tags, role_tags))
     if tags:
         authorize("sts:TagSession",
-                  access.supported_keys(call.iam_catalog, "sts:TagSession", access.tag_context(tags)))
+                  access.supported_keys(call.iam_catalog, "sts:TagSession", request_tag_context(tags)))
     if params.get("SourceIdentity"):
         authorize("sts:SetSourceIdentity", {"sts:SourceIdentity": params["SourceIdentity"]})
     duration = _duration(call, params, role)

@@ -18,7 +18,7 @@ import botocore.model
 import pytest
 from real_server import ACCOUNT, RealServer, real_server
 
-from codeconn.service.connections.sync_state import (
+from codeconn.domain.sync import (
     REPOSITORY_SYNC_STATUS,
     RESOURCE_SYNC_STATUS,
     SYNC_BLOCKER,

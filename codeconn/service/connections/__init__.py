@@ -7,9 +7,9 @@ gives resources it creates ARNs with that prefix. Resources created through
 either endpoint are found through both.
 
 The modules, one resource each: `connections`, `hosts`, `repository_links`,
-`sync_configurations`, `sync_status`, `tags`; shared: `arns`, `resources`
-(look up, then authorize, then write), `lifecycle` (statuses), `pagination`,
-`quotas`, `sync_state` (how Git sync's state is kept), `errors`.
+`sync_configurations`, `sync_status`, `tags`; shared: `resources` (look up,
+then authorize, then write; quotas), `pagination`, `errors`. The resources
+themselves, their ARNs, statuses and quotas are `codeconn.domain`'s.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from codeconn.domain.arns import CONNECTIONS_SERVICES
 from codeconn.service.call import Call
 from codeconn.service.connections import (
     connections,
@@ -27,7 +28,7 @@ from codeconn.service.connections import (
     tags,
 )
 from codeconn.service.connections.resources import TagsChanged
-from codeconn.service.registry import CONNECTIONS_SERVICES, Handler, Registry
+from codeconn.service.registry import Handler, Registry
 
 OPERATIONS: dict[str, Handler] = {
     "CreateConnection": connections.create_connection,

@@ -11,19 +11,19 @@ model's HTTP status and botocore raises the modelled exception class.
 
 from __future__ import annotations
 
-from codeconn.service.errors import ServiceError
+from codeconn.service.errors import ServiceError, error_class
 
 
-class SyncConfigurationStillExistsException(ServiceError):
-    code = "SyncConfigurationStillExistsException"
+def _connections(code: str, doc: str) -> type[ServiceError]:
+    return error_class(code, doc, ServiceError, module=__name__)
 
 
-class SyncBlockerDoesNotExistException(ServiceError):
-    code = "SyncBlockerDoesNotExistException"
-
-
-class UnsupportedProviderTypeException(ServiceError):
-    code = "UnsupportedProviderTypeException"
+SyncConfigurationStillExistsException = _connections(
+    "SyncConfigurationStillExistsException", "A repository link still has sync configurations.")
+SyncBlockerDoesNotExistException = _connections(
+    "SyncBlockerDoesNotExistException", "UpdateSyncBlocker names no blocker.")
+UnsupportedProviderTypeException = _connections(
+    "UnsupportedProviderTypeException", "A provider type that cannot be used this way.")
 
 
 __all__ = [

@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from codeconn.service.errors import ValidationException
+from codeconn.service.errors import ServiceError, ValidationException
 from codeconn.store import InvalidCursor, Page, Reader
 
 DEFAULT_PAGE_SIZE = 50
@@ -67,7 +67,7 @@ def _fingerprint(listing: str) -> str:
     return hashlib.sha256(listing.encode()).hexdigest()[:16]
 
 
-def _invalid() -> ValidationException:
+def _invalid() -> ServiceError:
     return ValidationException("Invalid NextToken: it was not returned by a previous call of this request.")
 
 

@@ -22,11 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from codeconn.domain.arns import ResourceKind, parse_arn, resource_arn
+from codeconn.domain.quotas import QUOTAS
 from codeconn.service.call import Call
-from codeconn.service.connections.arns import ResourceKind, parse_arn, resource_arn
 from codeconn.service.errors import (
     ConcurrentModificationException,
+    LimitExceededException,
     ResourceNotFoundException,
+    error_class,
 )
 from codeconn.store import Reader, Record, Tx
 
@@ -78,7 +81,7 @@ def lookup_id(call: Call, kind: ResourceKind, resource_id: str) -> Found:
     with call.store.read(call.account_id) as reader:
         record = find_id(reader, call, kind, resource_id)
         if record is None:
-            return Found(kind, resource_arn(call, kind, resource_id), None)
+            return Found(kind, arn_for(call, kind, resource_id), None)
         return Found(kind, record.arn, record, reader.tags(record.arn))
 
 
@@ -88,8 +91,9 @@ def authorize_on(call: Call, found: Found, action: str | None = None,
     call.authorize(action, found.arn, context=context, resource_tags=found.tags)
 
 
-class TagsChanged(ConcurrentModificationException):
-    """The resource's tags changed between authorization and the write; nothing was written."""
+TagsChanged = error_class(
+    "TagsChanged", "The resource's tags changed between authorization and the write; nothing was written.",
+    ConcurrentModificationException, module=__name__, code=ConcurrentModificationException.code)
 
 
 def recheck(tx: Tx, found: Found) -> Record:
@@ -104,6 +108,18 @@ def recheck(tx: Tx, found: Found) -> Record:
     return current
 
 
+def arn_for(call: Call, kind: ResourceKind, resource_id: str) -> str:
+    """The ARN of a resource created (or named by id) through the endpoint and Region `call` was sent to."""
+    return resource_arn(call.service, call.region, call.account_id, kind, resource_id)
+
+
+def check_quota(tx: Reader, call: Call, kind: ResourceKind) -> None:
+    """LimitExceededException when one more `kind` would pass its quota; call inside the transaction."""
+    quota = QUOTAS[kind.kind]
+    if not quota.allows_one_more(tx.count(kind.kind, where=quota.scope(call.region))):
+        raise LimitExceededException(quota.exceeded(call.region))
+
+
 def key(call: Call, name: str) -> str:
     """A service condition key under the prefix of the endpoint called (`codeconnections:ProviderType`)."""
     return f"{call.service}:{name}"
@@ -116,7 +132,10 @@ def without_none(entries: Mapping[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "Found",
+    "TagsChanged",
+    "arn_for",
     "authorize_on",
+    "check_quota",
     "find",
     "find_id",
     "key",

@@ -14,8 +14,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.arns import REPOSITORY_LINK
+from codeconn.domain.connections import RepositoryLink
+from codeconn.domain.sync import (
+    RESOURCE_SYNC_STATUS,
+    SYNC_BLOCKER,
+    SYNC_CONFIGURATION,
+    SyncConfiguration,
+    resource_sync_status_id,
+    sync_configuration_id,
+)
 from codeconn.service.call import Call
-from codeconn.service.connections.arns import REPOSITORY_LINK, internal_arn
 from codeconn.service.connections.pagination import next_token, read_page
 from codeconn.service.connections.resources import (
     Found,
@@ -26,42 +35,35 @@ from codeconn.service.connections.resources import (
     recheck,
     without_none,
 )
-from codeconn.service.connections.sync_state import (
-    RESOURCE_SYNC_STATUS,
-    SYNC_BLOCKER,
-    SYNC_CONFIGURATION,
-    resource_sync_status_id,
-    sync_configuration_id,
-)
 from codeconn.service.errors import (
     InvalidInputException,
     ResourceAlreadyExistsException,
     ResourceNotFoundException,
     ServiceError,
 )
-from codeconn.store import Record
+from codeconn.store import Conflict, Record
 
 GIT_SYNC_SERVICE = "cloudformation.sync.codeconnections.amazonaws.com"
 """The service a sync configuration's role is passed to (iam:PassedToService)."""
 
-_SETTINGS = ("Branch", "ConfigFile", "RoleArn", "PublishDeploymentStatus", "TriggerResourceUpdateOn",
-             "PullRequestComment")
-_VIEW_FIELDS = ("Branch", "ConfigFile", "OwnerId", "ProviderType", "RepositoryLinkId", "RepositoryName",
-                "ResourceName", "RoleArn", "SyncType", "PublishDeploymentStatus", "TriggerResourceUpdateOn")
-_CODECONNECTIONS_ONLY = ("PullRequestComment",)
-_FROM_LINK = ("OwnerId", "RepositoryName", "ProviderType")
+
+def configuration_view(configuration: SyncConfiguration, service: str) -> dict[str, Any]:
+    """The SyncConfiguration structure the endpoint `service` answers with (PullRequestComment: codeconnections)."""
+    return without_none({
+        "Branch": configuration.branch, "ConfigFile": configuration.config_file, "OwnerId": configuration.owner_id,
+        "ProviderType": configuration.provider_type, "RepositoryLinkId": configuration.repository_link_id,
+        "RepositoryName": configuration.repository_name, "ResourceName": configuration.resource_name,
+        "RoleArn": configuration.role_arn, "SyncType": configuration.sync_type,
+        "PublishDeploymentStatus": configuration.publish_deployment_status,
+        "TriggerResourceUpdateOn": configuration.trigger_resource_update_on,
+        "PullRequestComment": configuration.pull_request_comment if service == "codeconnections" else None})
 
 
-def configuration_view(record: Record, service: str) -> dict[str, Any]:
-    """The SyncConfiguration structure the endpoint `service` answers with."""
-    fields = _VIEW_FIELDS + (_CODECONNECTIONS_ONLY if service == "codeconnections" else ())
-    return {name: record.data[name] for name in fields if record.data.get(name) is not None}
-
-
-def read_configuration(call: Call, sync_type: str, resource_name: str) -> Record | None:
+def read_configuration(call: Call, sync_type: str, resource_name: str) -> SyncConfiguration | None:
     """The sync configuration of `resource_name` in the Region called, if there is one."""
     with call.store.read(call.account_id) as reader:
-        return reader.get(SYNC_CONFIGURATION, sync_configuration_id(call.region, sync_type, resource_name))
+        record = reader.get(SYNC_CONFIGURATION, sync_configuration_id(call.region, sync_type, resource_name))
+    return SyncConfiguration.from_record(record) if record is not None else None
 
 
 def create_sync_configuration(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -70,37 +72,37 @@ def create_sync_configuration(call: Call, params: dict[str, Any]) -> dict[str, A
     authorize_on(call, link, context={key(call, "Branch"): params["Branch"]})
     authorize_on(call, link, "PassRepository")
     _authorize_pass_role(call, params["RoleArn"])
-    link_record = link.require()
-    record_id = sync_configuration_id(call.region, params["SyncType"], params["ResourceName"])
-    data = {"Region": call.region, "SyncType": params["SyncType"], "ResourceName": params["ResourceName"],
-            "RepositoryLinkId": link_record.id, **_link_fields(link_record),
-            **without_none({name: params.get(name) for name in _SETTINGS})}
-    record = Record(account_id=call.account_id, kind=SYNC_CONFIGURATION, id=record_id,
-                    arn=internal_arn(call, SYNC_CONFIGURATION, record_id), name=params["ResourceName"], data=data,
-                    created_at=call.now, updated_at=call.now)
+    linked = RepositoryLink.from_record(link.require())
+    configuration = SyncConfiguration(
+        account_id=call.account_id, region=call.region, sync_type=params["SyncType"],
+        resource_name=params["ResourceName"], branch=params["Branch"], config_file=params["ConfigFile"],
+        role_arn=params["RoleArn"], repository_link_id=linked.id, owner_id=linked.owner_id,
+        repository_name=linked.repository_name, provider_type=linked.provider_type, created_at=call.now,
+        updated_at=call.now).with_settings(params, call.now)
     with call.store.transaction(call.account_id) as tx:
         recheck(tx, link)
-        if tx.get(SYNC_CONFIGURATION, record_id) is not None:
+        try:
+            tx.insert(configuration.to_record())
+        except Conflict:  # the id is (Region, SyncType, ResourceName): the store keeps it unique
             raise ResourceAlreadyExistsException(
                 f"A sync configuration of type {params['SyncType']} already exists for resource "
-                f"{params['ResourceName']}.")
-        tx.insert(record)
-    return {"SyncConfiguration": configuration_view(record, call.service)}
+                f"{params['ResourceName']}.") from None
+    return {"SyncConfiguration": configuration_view(configuration, call.service)}
 
 
 def get_sync_configuration(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """GetSyncConfiguration: the configuration of a resource."""
     call.authorize()
-    record = read_configuration(call, params["SyncType"], params["ResourceName"])
-    if record is None:
+    configuration = read_configuration(call, params["SyncType"], params["ResourceName"])
+    if configuration is None:
         raise _missing(params, ResourceNotFoundException)
-    return {"SyncConfiguration": configuration_view(record, call.service)}
+    return {"SyncConfiguration": configuration_view(configuration, call.service)}
 
 
 def update_sync_configuration(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """UpdateSyncConfiguration: change the branch, file, link, role or switches of a configuration."""
     current = read_configuration(call, params["SyncType"], params["ResourceName"])
-    branch = params.get("Branch") or (current.data["Branch"] if current is not None else None)
+    branch = params.get("Branch") or (current.branch if current is not None else None)
     call.authorize(context=without_none({key(call, "Branch"): branch}))
     link: Found | None = None
     if params.get("RepositoryLinkId"):
@@ -116,13 +118,15 @@ def update_sync_configuration(call: Call, params: dict[str, Any]) -> dict[str, A
         record = tx.get(SYNC_CONFIGURATION, current.id)
         if record is None:
             raise _missing(params, ResourceNotFoundException)
-        data = {**record.data, **without_none({name: params.get(name) for name in _SETTINGS})}
+        stored = SyncConfiguration.from_record(record)
+        updated = stored.with_settings(params, call.now)
         if link is not None:
-            link_record = recheck(tx, link)
-            data.update(RepositoryLinkId=link_record.id, **_link_fields(link_record))
-        updated = replace(record, data=data, updated_at=call.now)
-        if data != record.data:
-            tx.update(updated)
+            linked = RepositoryLink.from_record(recheck(tx, link))
+            updated = replace(updated, repository_link_id=linked.id, owner_id=linked.owner_id,
+                              repository_name=linked.repository_name, provider_type=linked.provider_type)
+        updated = replace(updated, updated_at=call.now)
+        if updated.to_record().data != record.data:
+            tx.update(updated.to_record())
     return {"SyncConfiguration": configuration_view(updated, call.service)}
 
 
@@ -149,7 +153,8 @@ def list_sync_configurations(call: Call, params: dict[str, Any]) -> dict[str, An
         _require_link(find_id(reader, call, REPOSITORY_LINK, link_id), link_id)
         page = read_page(reader, SYNC_CONFIGURATION, params, listing=listing,
                          where={"RepositoryLinkId": link_id, "SyncType": sync_type})
-    return {"SyncConfigurations": [configuration_view(record, call.service) for record in page],
+    return {"SyncConfigurations": [configuration_view(SyncConfiguration.from_record(record), call.service)
+                                   for record in page],
             **next_token(page, listing)}
 
 
@@ -160,10 +165,12 @@ def list_repository_sync_definitions(call: Call, params: dict[str, Any]) -> dict
     with call.store.read(call.account_id) as reader:
         _require_link(find_id(reader, call, REPOSITORY_LINK, link_id), link_id)
         records = reader.list(SYNC_CONFIGURATION, where={"RepositoryLinkId": link_id, "SyncType": sync_type})
+    configurations = [SyncConfiguration.from_record(record) for record in records]
     # For CFN_STACK_SYNC the parent and the target are the same resource: the stack.
     return {"RepositorySyncDefinitions": [
-        {"Branch": record.data["Branch"], "Directory": record.data["ConfigFile"],
-         "Parent": record.data["ResourceName"], "Target": record.data["ResourceName"]} for record in records]}
+        {"Branch": configuration.branch, "Directory": configuration.config_file,
+         "Parent": configuration.resource_name, "Target": configuration.resource_name}
+        for configuration in configurations]}
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -172,10 +179,6 @@ def list_repository_sync_definitions(call: Call, params: dict[str, Any]) -> dict
 def _authorize_pass_role(call: Call, role_arn: str) -> None:
     """iam:PassRole on the role Git sync will act as."""
     call.authorize("iam:PassRole", role_arn, context={"iam:PassedToService": GIT_SYNC_SERVICE})
-
-
-def _link_fields(link: Record) -> dict[str, Any]:
-    return {name: link.data[name] for name in _FROM_LINK}
 
 
 def _require_link(record: Record | None, link_id: str) -> Record:

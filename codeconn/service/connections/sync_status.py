@@ -1,46 +1,35 @@
 """GetRepositorySyncStatus, GetResourceSyncStatus, GetSyncBlockerSummary, UpdateSyncBlocker.
 
-These report what Git sync has done, as the records of `sync_state` hold it. Until
-a sync has been attempted there is no status to report, and AWS's answer for
-that is ResourceNotFoundException (the outputs require a latest attempt). A
-blocker summary exists as soon as the sync configuration does, with no blockers
-until a sync records one; resolving a blocker is the one write here, and
-resolving it again changes nothing.
+These report what Git sync has done, as the records of `codeconn.domain.sync`
+hold it. Until a sync has been attempted there is no status to report, and
+AWS's answer for that is ResourceNotFoundException (the outputs require a
+latest attempt). A blocker summary exists as soon as the sync configuration
+does, with no blockers until a sync records one; resolving a blocker is the one
+write here, and resolving it again changes nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
-from codeconn.service.call import Call
-from codeconn.service.connections.arns import REPOSITORY_LINK
-from codeconn.service.connections.errors import SyncBlockerDoesNotExistException
-from codeconn.service.connections.resources import authorize_on, key, lookup_id
-from codeconn.service.connections.sync_configurations import read_configuration
-from codeconn.service.connections.sync_state import (
+from codeconn.domain.arns import REPOSITORY_LINK
+from codeconn.domain.sync import (
     REPOSITORY_SYNC_STATUS,
     RESOURCE_SYNC_STATUS,
     SYNC_BLOCKER,
+    SyncBlocker,
     from_stored,
     repository_sync_status_id,
     resource_sync_status_id,
     sync_blocker_id,
 )
+from codeconn.service.call import Call
+from codeconn.service.connections.errors import SyncBlockerDoesNotExistException
+from codeconn.service.connections.resources import authorize_on, key, lookup_id
+from codeconn.service.connections.sync_configurations import read_configuration
 from codeconn.service.errors import ResourceNotFoundException
-from codeconn.store import Record
 
-_BLOCKER_FIELDS = ("Id", "Type", "Status", "CreatedReason", "CreatedAt", "Contexts", "ResolvedReason",
-                   "ResolvedAt")
 _RESOURCE_STATUS_FIELDS = ("DesiredState", "LatestSuccessfulSync", "LatestSync")
-
-
-def blocker_view(record: Record) -> dict[str, Any]:
-    """The SyncBlocker structure."""
-    view: dict[str, Any] = from_stored(
-        {name: record.data[name] for name in _BLOCKER_FIELDS if record.data.get(name) is not None})
-    return view
 
 
 def get_repository_sync_status(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -78,10 +67,10 @@ def get_sync_blocker_summary(call: Call, params: dict[str, Any]) -> dict[str, An
         raise ResourceNotFoundException(f"No sync configuration of type {sync_type} exists for resource {name}.")
     where = {"Region": call.region, "SyncType": sync_type, "ResourceName": name}
     with call.store.read(call.account_id) as reader:
-        records = list(reader.list(SYNC_BLOCKER, where=where))
-    records.sort(key=lambda record: datetime.fromisoformat(record.data["CreatedAt"]), reverse=True)
-    summary: dict[str, Any] = {"ResourceName": name, "LatestBlockers": [blocker_view(record) for record in records]}
-    parents = {record.data["ParentResourceName"] for record in records if record.data.get("ParentResourceName")}
+        blockers = [SyncBlocker.from_record(record) for record in reader.list(SYNC_BLOCKER, where=where)]
+    blockers.sort(key=lambda blocker: blocker.created_at, reverse=True)
+    summary: dict[str, Any] = {"ResourceName": name, "LatestBlockers": [blocker.view() for blocker in blockers]}
+    parents = {blocker.parent_resource_name for blocker in blockers if blocker.parent_resource_name}
     if len(parents) == 1:
         summary["ParentResourceName"] = parents.pop()
     return {"SyncBlockerSummary": summary}
@@ -90,25 +79,23 @@ def get_sync_blocker_summary(call: Call, params: dict[str, Any]) -> dict[str, An
 def update_sync_blocker(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """UpdateSyncBlocker: resolve a blocker with a reason, so that syncing continues."""
     call.authorize()
-    sync_type, name, blocker = params["SyncType"], params["ResourceName"], params["Id"]
+    sync_type, name, blocker_id = params["SyncType"], params["ResourceName"], params["Id"]
     with call.store.transaction(call.account_id) as tx:
-        record = tx.get(SYNC_BLOCKER, sync_blocker_id(call.region, sync_type, name, blocker))
+        record = tx.get(SYNC_BLOCKER, sync_blocker_id(call.region, sync_type, name, blocker_id))
         if record is None:
             raise SyncBlockerDoesNotExistException(
-                f"No sync blocker {blocker} exists for resource {name} of sync type {sync_type}.")
-        if record.data["Status"] != "RESOLVED":
-            data = {**record.data, "Status": "RESOLVED", "ResolvedReason": params["ResolvedReason"],
-                    "ResolvedAt": call.now.isoformat()}
-            record = replace(record, data=data, updated_at=call.now)
-            tx.update(record)
-    output: dict[str, Any] = {"ResourceName": name, "SyncBlocker": blocker_view(record)}
-    if record.data.get("ParentResourceName"):
-        output["ParentResourceName"] = record.data["ParentResourceName"]
+                f"No sync blocker {blocker_id} exists for resource {name} of sync type {sync_type}.")
+        blocker = SyncBlocker.from_record(record)
+        resolved = blocker.resolved(params["ResolvedReason"], call.now)
+        if resolved is not blocker:
+            tx.update(resolved.to_record())
+    output: dict[str, Any] = {"ResourceName": name, "SyncBlocker": resolved.view()}
+    if resolved.parent_resource_name:
+        output["ParentResourceName"] = resolved.parent_resource_name
     return output
 
 
 __all__ = [
-    "blocker_view",
     "get_repository_sync_status",
     "get_resource_sync_status",
     "get_sync_blocker_summary",

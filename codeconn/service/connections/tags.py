@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from codeconn.domain.arns import TAGGABLE, ResourceKind, parse_arn
 from codeconn.service.call import Call
-from codeconn.service.connections.arns import TAGGABLE, ResourceKind, parse_arn
 from codeconn.service.connections.resources import Found, authorize_on, find, recheck
 from codeconn.service.errors import LimitExceededException, ValidationException
+from codeconn.service.tagging import request_tag_context, tag_list
 
 MAX_TAGS = 50
 RESERVED_PREFIX = "aws:"
@@ -24,11 +25,11 @@ RESERVED_PREFIX = "aws:"
 _ANY_RESOURCE = ResourceKind("", "", "Resource", regional=True)
 
 
-def tags_from_request(tag_list: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
+def tags_from_request(tags_given: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
     """A request's `Tags` as a dict, refusing duplicate keys, reserved keys and more than MAX_TAGS."""
     tags: dict[str, str] = {}
     problems: list[str] = []
-    for tag in tag_list or ():
+    for tag in tags_given or ():
         tag_key, value = tag["Key"], tag["Value"]
         if tag_key.lower().startswith(RESERVED_PREFIX):
             problems.append(f"Tag key '{tag_key}' is not allowed: keys starting with 'aws:' are reserved for AWS use")
@@ -46,18 +47,6 @@ def check_tag_count(count: int) -> None:
     if count > MAX_TAGS:
         raise LimitExceededException(
             f"The resource would have {count} tags, which exceeds the maximum of {MAX_TAGS} tags per resource.")
-
-
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    """Tags in the wire's shape, sorted by key."""
-    return [{"Key": tag_key, "Value": tags[tag_key]} for tag_key in sorted(tags)]
-
-
-def request_tag_context(tags: Mapping[str, str]) -> dict[str, Any]:
-    """aws:RequestTag/<key> for each tag and aws:TagKeys; nothing when the request brings no tags."""
-    if not tags:
-        return {}
-    return {**{f"aws:RequestTag/{tag_key}": value for tag_key, value in tags.items()}, "aws:TagKeys": list(tags)}
 
 
 def authorize_tagging_on_create(call: Call, arn: str, tags: Mapping[str, str]) -> None:
@@ -120,8 +109,6 @@ __all__ = [
     "check_tag_count",
     "list_tags_for_resource",
     "lookup_taggable",
-    "request_tag_context",
-    "tag_list",
     "tag_resource",
     "tags_from_request",
     "untag_resource",

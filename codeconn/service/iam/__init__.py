@@ -4,7 +4,8 @@ Every handler authorizes `iam:<Operation>` on the entity's ARN (or `*` for the
 List operations) with the condition keys the IAM reference lists for it, and
 answers in the shapes and words of AWS's IAM (errors in `errors.py`).
 
-The modules: `model` (how entities are stored, found and shown), `ids`,
+The entities are `codeconn.domain`'s typed values (principals, policies, ids).
+The modules: `model` (how entities are found and shown, the IAM generation),
 `documents` (policy documents checked, sized, URL-encoded), `managed` (managed
 policies by ARN, the AWS managed ones codeconn knows), `access` (authorizing with
 the catalog's keys), `principals` (a principal's PolicySet), `sessions` (assumed-role

@@ -13,17 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from codeconn.domain.principals import Entity, EntityKind, Group
 from codeconn.iam.catalog import IamCatalog
 from codeconn.service.call import Call
-from codeconn.service.iam.model import (
-    GROUPS,
-    EntityKind,
-    find,
-    missing,
-    presumed_arn,
-    require,
-)
-from codeconn.store import Reader, Record, Tx
+from codeconn.service.iam.model import E, find, missing, presumed_arn, require
+from codeconn.service.tagging import request_tag_context
+from codeconn.store import Reader, Tx
 
 
 def supported_keys(catalog: IamCatalog, action: str, offered: Mapping[str, Any]) -> dict[str, Any]:
@@ -35,13 +30,6 @@ def supported_keys(catalog: IamCatalog, action: str, offered: Mapping[str, Any])
     if entry is None:
         raise LookupError(f"{action} is not in the IAM reference")
     return {key: value for key, value in offered.items() if catalog.action_supports_key(entry, key)}
-
-
-def tag_context(tags: Mapping[str, str]) -> dict[str, Any]:
-    """aws:RequestTag/<key> and aws:TagKeys for the tags a request brings (nothing for none)."""
-    if not tags:
-        return {}
-    return {**{f"aws:RequestTag/{key}": value for key, value in tags.items()}, "aws:TagKeys": list(tags)}
 
 
 def authorize(call: Call, operation: str, arn: str, *, resource_tags: Mapping[str, str] | None = None,
@@ -58,7 +46,7 @@ def authorize(call: Call, operation: str, arn: str, *, resource_tags: Mapping[st
     every account, not another account's resources.
     """
     qualified = action or f"iam:{operation}"
-    offered: dict[str, Any] = tag_context(request_tags or {})
+    offered: dict[str, Any] = request_tag_context(request_tags or {})
     if tag_keys is not None:
         offered["aws:TagKeys"] = list(tag_keys)
     if boundary:
@@ -73,31 +61,31 @@ def authorize(call: Call, operation: str, arn: str, *, resource_tags: Mapping[st
     call.authorize(qualified, arn, context=context, resource_tags=tags, resource_account=call.account_id)
 
 
-def entity_keys(kind: EntityKind, record: Record | None, reader: Reader) -> dict[str, Any]:
+def entity_keys(entity: Entity | None, reader: Reader) -> dict[str, Any]:
     """`authorize` keywords for an entity: its tags and its permissions boundary (a group has neither)."""
-    if record is None or kind is GROUPS:
+    if entity is None or isinstance(entity, Group):
         return {"resource_tags": {}}
-    return {"resource_tags": reader.tags(record.arn), "boundary": record.data.get("PermissionsBoundary")}
+    return {"resource_tags": reader.tags(entity.arn), "boundary": entity.boundary}
 
 
-def read_entity(call: Call, kind: EntityKind, name: str, operation: str, **keys: Any) -> Record:
+def read_entity(call: Call, kind: EntityKind[E], name: str, operation: str, **keys: Any) -> E:
     """The entity `name`, once `iam:<operation>` on it is allowed.
 
     The decision comes first, as AWS's order is: a caller who may not act on the
     name learns nothing, not even whether the entity exists (NoSuchEntity after).
     """
     with call.store.read(call.account_id) as reader:
-        record = find(reader, kind, call.account_id, name)
-        entity = entity_keys(kind, record, reader)
-    authorize(call, operation, presumed_arn(kind, call.account_id, name, record), **entity, **keys)
-    if record is None:
+        entity = find(reader, kind, call.account_id, name)
+        offered = entity_keys(entity, reader)
+    authorize(call, operation, presumed_arn(kind, call.account_id, name, entity), **offered, **keys)
+    if entity is None:
         raise missing(kind, name)
-    return record
+    return entity
 
 
-def entity_to_change(tx: Tx, call: Call, kind: EntityKind, name: str, operation: str, **keys: Any) -> Record:
-    """`read_entity` inside a write transaction: the record the change applies to."""
-    record = find(tx, kind, call.account_id, name)
-    authorize(call, operation, presumed_arn(kind, call.account_id, name, record), **entity_keys(kind, record, tx),
+def entity_to_change(tx: Tx, call: Call, kind: EntityKind[E], name: str, operation: str, **keys: Any) -> E:
+    """`read_entity` inside a write transaction: the entity the change applies to."""
+    entity = find(tx, kind, call.account_id, name)
+    authorize(call, operation, presumed_arn(kind, call.account_id, name, entity), **entity_keys(entity, tx),
               **keys)
     return require(tx, kind, call.account_id, name)

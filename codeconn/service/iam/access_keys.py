@@ -9,8 +9,11 @@ Without UserName the operations act on the calling user, as AWS's do.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import access_key_id, secret_access_key
+from codeconn.domain.principals import ACCESS_KEY, ACTIVE, MAX_KEYS_PER_USER, USERS, AccessKey, User
 from codeconn.iam import PrincipalType
 from codeconn.service.call import Call
 from codeconn.service.iam import access
@@ -20,27 +23,9 @@ from codeconn.service.iam.errors import (
     NoSuchEntity,
     ValidationError,
 )
-from codeconn.service.iam.ids import access_key_id, secret_access_key
-from codeconn.service.iam.model import (
-    ACCESS_KEY,
-    USERS,
-    changed,
-    changing,
-    find,
-    missing,
-    new_record,
-    presumed_arn,
-)
+from codeconn.service.iam.model import changing, find, missing, presumed_arn
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
-from codeconn.store import Record
-
-MAX_KEYS_PER_USER = 2
-
-
-def access_key_arn(account: str, key_id: str) -> str:
-    """The store's ARN for a key record (keys have no ARN in AWS; the store needs a unique one)."""
-    return f"arn:aws:iam::{account}:access-key/{key_id}"
 
 
 def _user_name(call: Call, params: dict[str, Any]) -> str:
@@ -55,8 +40,8 @@ def _user_name(call: Call, params: dict[str, Any]) -> str:
     raise ValidationError("Must specify userName when calling with non-User credentials")
 
 
-def _key_out(key: Record, user: Record) -> dict[str, Any]:
-    return {"UserName": user.name, "AccessKeyId": key.id, "Status": key.data["Status"], "CreateDate": key.created_at}
+def _key_out(key: AccessKey, user: User) -> dict[str, Any]:
+    return {"UserName": user.name, "AccessKeyId": key.id, "Status": key.status, "CreateDate": key.created_at}
 
 
 def create_access_key(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -70,11 +55,9 @@ def create_access_key(call: Call, params: dict[str, Any]) -> dict[str, Any]:
             raise missing(USERS, name)
         if tx.count(ACCESS_KEY, where={"UserId": user.id}) >= MAX_KEYS_PER_USER:
             raise LimitExceeded(f"Cannot exceed quota for AccessKeysPerUser: {MAX_KEYS_PER_USER}")
-        key_id = access_key_id()
-        key = new_record(call.account_id, ACCESS_KEY, key_id, access_key_arn(call.account_id, key_id), key_id,
-                         {"UserId": user.id, "Status": "Active", "Secret": call.secrets.encrypt(secret)}, call.now,
-                         key_id)
-        tx.insert(key)
+        key = AccessKey(id=access_key_id(), account_id=call.account_id, user_id=user.id, status=ACTIVE,
+                        created_at=call.now, updated_at=call.now, secret_ciphertext=call.secrets.encrypt(secret))
+        tx.insert(key.to_record())
     return {"AccessKey": {**_key_out(key, user), "SecretAccessKey": secret}}
 
 
@@ -83,7 +66,8 @@ def list_access_keys(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with call.store.read(call.account_id) as reader:
         user = find(reader, USERS, call.account_id, name)
         tags = reader.tags(user.arn) if user else {}
-        keys = list(reader.list(ACCESS_KEY, where={"UserId": user.id}).records) if user else []
+        records = reader.list(ACCESS_KEY, where={"UserId": user.id}).records if user else ()
+        keys = [AccessKey.from_record(record) for record in records]
     access.authorize(call, "ListAccessKeys", presumed_arn(USERS, call.account_id, name, user), resource_tags=tags)
     if user is None:
         raise missing(USERS, name)
@@ -99,13 +83,14 @@ def _change_key(call: Call, params: dict[str, Any], operation: str, status: str 
                          resource_tags=tx.tags(user.arn) if user else {})
         if user is None:
             raise missing(USERS, name)
-        key = tx.get(ACCESS_KEY, key_id)
-        if key is None or key.data["UserId"] != user.id:
+        record = tx.get(ACCESS_KEY, key_id)
+        key = AccessKey.from_record(record) if record is not None else None
+        if key is None or key.user_id != user.id:
             raise NoSuchEntity(f"The Access Key with id {key_id} cannot be found.")
         if status is None:
             tx.delete(ACCESS_KEY, key_id)
         else:
-            tx.update(changed(key, call.now, Status=status))
+            tx.update(replace(key, status=status, updated_at=call.now).to_record())
     return {}
 
 

@@ -11,67 +11,58 @@ attaching some policies only to entities that keep a given boundary.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import split_iam_arn
+from codeconn.domain.principals import ENTITY_KINDS, MAX_ATTACHED, ROLES, USERS, EntityKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.errors import LimitExceeded, NoSuchEntity
-from codeconn.service.iam.ids import split_iam_arn
-from codeconn.service.iam.model import (
-    ENTITY_KINDS,
-    MAX_ATTACHED,
-    ROLES,
-    USERS,
-    EntityKind,
-    changed,
-    changing,
-    find,
-    presumed_arn,
-    require,
-)
+from codeconn.service.iam.model import changing, find, presumed_arn, require
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Handler, Registry
 
 
-def _attach(kind: EntityKind) -> Handler:
+def _attach(kind: EntityKind[Any]) -> Handler:
     def attach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_arn = params[kind.name_field], params["PolicyArn"]
         with changing(call) as tx:
-            record = access.entity_to_change(tx, call, kind, name, f"Attach{kind.title}Policy", policy_arn=policy_arn)
+            entity = access.entity_to_change(tx, call, kind, name, f"Attach{kind.title}Policy", policy_arn=policy_arn)
             policy = managed.require_attachable(tx, policy_arn)
-            attached = list(record.data["AttachedPolicies"])
+            attached = entity.attached_policies
             if policy.arn in attached:
                 return {}
             if len(attached) >= MAX_ATTACHED:
                 raise LimitExceeded(f"Cannot exceed quota for {kind.managed_quota}: {MAX_ATTACHED}")
-            tx.update(changed(record, call.now, AttachedPolicies=[*attached, policy.arn]))
+            tx.update(entity.with_attached((*attached, policy.arn), call.now).to_record())
             counts.adjust(tx, policy.arn, counts.ATTACHMENTS, +1)
         return {}
     return attach
 
 
-def _detach(kind: EntityKind) -> Handler:
+def _detach(kind: EntityKind[Any]) -> Handler:
     def detach(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, policy_arn = params[kind.name_field], params["PolicyArn"]
         with changing(call) as tx:
-            record = access.entity_to_change(tx, call, kind, name, f"Detach{kind.title}Policy", policy_arn=policy_arn)
+            entity = access.entity_to_change(tx, call, kind, name, f"Detach{kind.title}Policy", policy_arn=policy_arn)
             managed.check_policy_arn(policy_arn)
-            attached = list(record.data["AttachedPolicies"])
+            attached = list(entity.attached_policies)
             if policy_arn not in attached:
                 raise NoSuchEntity(f"Policy {policy_arn} was not found.")
             attached.remove(policy_arn)
-            tx.update(changed(record, call.now, AttachedPolicies=attached))
+            tx.update(entity.with_attached(tuple(attached), call.now).to_record())
             counts.adjust(tx, policy_arn, counts.ATTACHMENTS, -1)
         return {}
     return detach
 
 
-def _list_attached(kind: EntityKind) -> Handler:
+def _list_attached(kind: EntityKind[Any]) -> Handler:
     def list_attached(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, prefix = params[kind.name_field], params.get("PathPrefix") or "/"
-        record = access.read_entity(call, kind, name, f"ListAttached{kind.title}Policies")
+        entity = access.read_entity(call, kind, name, f"ListAttached{kind.title}Policies")
         attached = []
-        for arn in record.data["AttachedPolicies"]:
+        for arn in entity.attached_policies:
             parts = split_iam_arn(arn, "policy")
             if parts is not None and parts[1].startswith(prefix):
                 attached.append({"PolicyName": parts[2], "PolicyArn": arn})
@@ -80,43 +71,43 @@ def _list_attached(kind: EntityKind) -> Handler:
     return list_attached
 
 
-def _put_boundary(kind: EntityKind) -> Handler:
+def _put_boundary(kind: EntityKind[Any]) -> Handler:
     def put_boundary(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name, boundary = params[kind.name_field], params["PermissionsBoundary"]
         with changing(call) as tx:
-            record = find(tx, kind, call.account_id, name)
-            tags = tx.tags(record.arn) if record is not None else {}
+            found = find(tx, kind, call.account_id, name)
+            tags = tx.tags(found.arn) if found is not None else {}
             access.authorize(call, f"Put{kind.title}PermissionsBoundary",
-                             presumed_arn(kind, call.account_id, name, record), resource_tags=tags, boundary=boundary)
-            record = require(tx, kind, call.account_id, name)
+                             presumed_arn(kind, call.account_id, name, found), resource_tags=tags, boundary=boundary)
+            entity = require(tx, kind, call.account_id, name)
             policy = managed.require_attachable(tx, boundary)
-            previous = record.data.get("PermissionsBoundary")
+            previous = entity.permissions_boundary
             if previous != policy.arn:
                 if previous:
                     counts.adjust(tx, previous, counts.BOUNDARY_USES, -1)
                 counts.adjust(tx, policy.arn, counts.BOUNDARY_USES, +1)
-                tx.update(changed(record, call.now, PermissionsBoundary=policy.arn))
+                tx.update(replace(entity, permissions_boundary=policy.arn, updated_at=call.now).to_record())
         return {}
     return put_boundary
 
 
-def _delete_boundary(kind: EntityKind) -> Handler:
+def _delete_boundary(kind: EntityKind[Any]) -> Handler:
     def delete_boundary(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         name = params[kind.name_field]
         with changing(call) as tx:
-            record = access.entity_to_change(tx, call, kind, name, f"Delete{kind.title}PermissionsBoundary")
-            previous = record.data.get("PermissionsBoundary")
+            entity = access.entity_to_change(tx, call, kind, name, f"Delete{kind.title}PermissionsBoundary")
+            previous = entity.permissions_boundary
             if previous:
                 counts.adjust(tx, previous, counts.BOUNDARY_USES, -1)
-                tx.update(changed(record, call.now, PermissionsBoundary=None))
+                tx.update(replace(entity, permissions_boundary=None, updated_at=call.now).to_record())
         return {}
     return delete_boundary
 
 
-_PER_KIND: dict[str, Callable[[EntityKind], Handler]] = {
+_PER_KIND: dict[str, Callable[[EntityKind[Any]], Handler]] = {
     "Attach{}Policy": _attach, "Detach{}Policy": _detach, "ListAttached{}Policies": _list_attached,
 }
-_BOUNDARIES: dict[str, Callable[[EntityKind], Handler]] = {
+_BOUNDARIES: dict[str, Callable[[EntityKind[Any]], Handler]] = {
     "Put{}PermissionsBoundary": _put_boundary, "Delete{}PermissionsBoundary": _delete_boundary,
 }
 

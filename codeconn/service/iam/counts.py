@@ -9,13 +9,12 @@ its versions.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from codeconn.service.iam.model import POLICY
+from codeconn.domain.policies import ManagedPolicy
+from codeconn.domain.principals import POLICY
 from codeconn.store import Tx
 
-ATTACHMENTS = "AttachmentCount"
-BOUNDARY_USES = "PermissionsBoundaryUsageCount"
+ATTACHMENTS = "attachments"
+BOUNDARY_USES = "boundary_uses"
 
 
 def adjust(tx: Tx, policy_arn: str, field: str, delta: int) -> None:
@@ -23,5 +22,4 @@ def adjust(tx: Tx, policy_arn: str, field: str, delta: int) -> None:
     record = tx.get_by_arn(policy_arn)
     if record is None or record.kind != POLICY or record.account_id != tx.account_id:
         return
-    count = max(0, int(record.data.get(field, 0)) + delta)
-    tx.update(replace(record, data={**record.data, field: count}))
+    tx.update(ManagedPolicy.from_record(record).counted(**{field: delta}).to_record())

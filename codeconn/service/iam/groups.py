@@ -7,8 +7,11 @@ members by reading the account's users. A user belongs to at most 10 groups.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import unique_id
+from codeconn.domain.principals import GROUPS, MAX_GROUPS_PER_USER, USERS, Group, User
 from codeconn.service.call import Call
 from codeconn.service.iam import access
 from codeconn.service.iam.errors import (
@@ -17,18 +20,12 @@ from codeconn.service.iam.errors import (
     LimitExceeded,
     NoSuchEntity,
 )
-from codeconn.service.iam.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
-    GROUPS,
-    USERS,
-    all_records,
-    changed,
+    all_of,
     changing,
     find,
     group_out,
     missing,
-    name_key,
-    new_record,
     presumed_arn,
     refuse_delete_with_policies,
     require,
@@ -37,63 +34,58 @@ from codeconn.service.iam.model import (
 )
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
-from codeconn.store import Conflict, Reader, Record
-
-MAX_GROUPS_PER_USER = 10
+from codeconn.store import Conflict, Reader
 
 
-def members(reader: Reader, group: Record) -> list[Record]:
+def members(reader: Reader, group: Group) -> list[User]:
     """The users in `group`, by name."""
-    found = [user for user in all_records(reader, USERS.kind) if group.id in user.data["Groups"]]
+    found = [user for user in all_of(reader, USERS) if group.id in user.groups]
     return sorted(found, key=lambda user: user.name.lower())
 
 
 def create_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name, path = params["GroupName"], params.get("Path") or "/"
-    arn = iam_arn(call.account_id, "group", path, name)
-    access.authorize(call, "CreateGroup", arn)
+    group = Group(account_id=call.account_id, id=unique_id(GROUPS.id_prefix), name=name, path=path,
+                  created_at=call.now, updated_at=call.now, inline_policies={}, attached_policies=())
+    access.authorize(call, "CreateGroup", group.arn)
     with changing(call) as tx:
-        data = {"GroupName": name, "Path": path, "GroupId": unique_id(GROUPS.id_prefix), "InlinePolicies": {},
-                "AttachedPolicies": []}
-        record = new_record(call.account_id, GROUPS.kind, data["GroupId"], arn, name, data, call.now,
-                            name_key(call.account_id, name))
         try:
-            tx.insert(record)
-        except Conflict:
+            tx.insert(group.to_record())
+        except Conflict:  # the name's lookup key is taken: IAM names are unique in any case
             raise EntityAlreadyExists(f"Group with name {name} already exists.") from None
-    return {"Group": group_out(record)}
+    return {"Group": group_out(group)}
 
 
 def get_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["GroupName"]
     with call.store.read(call.account_id) as reader:
-        record = find(reader, GROUPS, call.account_id, name)
-        users = members(reader, record) if record is not None else []
-    access.authorize(call, "GetGroup", presumed_arn(GROUPS, call.account_id, name, record))
-    if record is None:
+        group = find(reader, GROUPS, call.account_id, name)
+        users = members(reader, group) if group is not None else []
+    access.authorize(call, "GetGroup", presumed_arn(GROUPS, call.account_id, name, group))
+    if group is None:
         raise missing(GROUPS, name)
     items, more = page(users, params)
-    return {"Group": group_out(record), "Users": [user_out(user) for user in items], **more}
+    return {"Group": group_out(group), "Users": [user_out(user) for user in items], **more}
 
 
 def list_groups(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListGroups", "*")
     with call.store.read(call.account_id) as reader:
-        records = under_path(reader, GROUPS.kind, params.get("PathPrefix"))
-    items, more = page(records, params)
-    return {"Groups": [group_out(r) for r in items], **more}
+        groups = under_path(reader, GROUPS, params.get("PathPrefix"))
+    items, more = page(groups, params)
+    return {"Groups": [group_out(group) for group in items], **more}
 
 
 def delete_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["GroupName"]
     with changing(call) as tx:
-        record = find(tx, GROUPS, call.account_id, name)
-        access.authorize(call, "DeleteGroup", presumed_arn(GROUPS, call.account_id, name, record))
-        record = require(tx, GROUPS, call.account_id, name)
-        if members(tx, record):
+        found = find(tx, GROUPS, call.account_id, name)
+        access.authorize(call, "DeleteGroup", presumed_arn(GROUPS, call.account_id, name, found))
+        group = require(tx, GROUPS, call.account_id, name)
+        if members(tx, group):
             raise DeleteConflict("Cannot delete entity, must remove users from group first.")
-        refuse_delete_with_policies(record)
-        tx.delete(GROUPS.kind, record.id)
+        refuse_delete_with_policies(group)
+        tx.delete(GROUPS.kind, group.id)
     return {}
 
 
@@ -104,11 +96,10 @@ def add_user_to_group(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         access.authorize(call, "AddUserToGroup", presumed_arn(GROUPS, call.account_id, group_name, group))
         group = require(tx, GROUPS, call.account_id, group_name)
         user = require(tx, USERS, call.account_id, user_name)
-        groups = list(user.data["Groups"])
-        if group.id not in groups:
-            if len(groups) >= MAX_GROUPS_PER_USER:
+        if group.id not in user.groups:
+            if len(user.groups) >= MAX_GROUPS_PER_USER:
                 raise LimitExceeded(f"Cannot exceed quota for GroupsPerUser: {MAX_GROUPS_PER_USER}")
-            tx.update(changed(user, call.now, Groups=[*groups, group.id]))
+            tx.update(replace(user, groups=(*user.groups, group.id), updated_at=call.now).to_record())
     return {}
 
 
@@ -119,9 +110,10 @@ def remove_user_from_group(call: Call, params: dict[str, Any]) -> dict[str, Any]
         access.authorize(call, "RemoveUserFromGroup", presumed_arn(GROUPS, call.account_id, group_name, group))
         group = require(tx, GROUPS, call.account_id, group_name)
         user = require(tx, USERS, call.account_id, user_name)
-        if group.id not in user.data["Groups"]:
+        if group.id not in user.groups:
             raise NoSuchEntity(f"User {user.name} is not in group {group.name}.")
-        tx.update(changed(user, call.now, Groups=[g for g in user.data["Groups"] if g != group.id]))
+        remaining = tuple(g for g in user.groups if g != group.id)
+        tx.update(replace(user, groups=remaining, updated_at=call.now).to_record())
     return {}
 
 
@@ -130,7 +122,8 @@ def list_groups_for_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     with call.store.read(call.account_id) as reader:
         user = find(reader, USERS, call.account_id, name)
         tags = reader.tags(user.arn) if user is not None else {}
-        groups = [g for g in (reader.get(GROUPS.kind, gid) for gid in (user.data["Groups"] if user else ())) if g]
+        records = [reader.get(GROUPS.kind, group_id) for group_id in (user.groups if user else ())]
+        groups = [GROUPS.from_record(record) for record in records if record is not None]
     access.authorize(call, "ListGroupsForUser", presumed_arn(USERS, call.account_id, name, user), resource_tags=tags)
     if user is None:
         raise missing(USERS, name)

@@ -1,71 +1,20 @@
-"""Managed policies as the rest of IAM sees them: found by ARN, with their default version.
+"""Managed policies as the rest of IAM sees them: found by ARN, checked, shown.
 
-Customer managed policies are `iam_policy` records (see `model.py`); their versions
-live in the record, `{"v1": {"Document": ..., "CreateDate": ...}}`, with the default
-named by DefaultVersionId. AWS managed policies (`arn:aws:iam::aws:policy/...`)
-are not stored: the few codeconn knows are the table below, taken from AWS's
-published documents, so that the usual first step (attach AdministratorAccess)
-works. Any other AWS managed ARN is reported as not found.
+Customer managed policies are `iam_policy` records; AWS managed policies are the
+few codeconn knows (`codeconn.domain.policies`); both are `ManagedPolicy` values.
+Any other AWS managed ARN is reported as not found.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
+from codeconn.domain.ids import split_iam_arn
+from codeconn.domain.policies import AWS_ACCOUNT, ManagedPolicy, aws_managed
+from codeconn.domain.principals import POLICY
 from codeconn.service.iam.errors import InvalidInput, NoSuchEntity
-from codeconn.service.iam.ids import split_iam_arn
-from codeconn.service.iam.model import POLICY, tag_list
-from codeconn.store import Reader, Record
-
-AWS_ACCOUNT = "aws"
-_EPOCH = datetime(2015, 2, 6, 18, 39, 46, tzinfo=UTC)  # when AWS published its first managed policies
-
-
-def _document(*statements: dict[str, Any]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)}, indent=4)
-
-
-AWS_MANAGED: dict[str, tuple[str, str]] = {
-    "AdministratorAccess": ("ANPAIWMBCKSKIEE64ZLYK", _document({"Effect": "Allow", "Action": "*", "Resource": "*"})),
-    "IAMFullAccess": ("ANPAI7XKCFMBPM3QQRRVQ", _document({
-        "Effect": "Allow",
-        "Action": ["iam:*", "organizations:DescribeAccount", "organizations:DescribeOrganization",
-                   "organizations:DescribeOrganizationalUnit", "organizations:DescribePolicy",
-                   "organizations:ListChildren", "organizations:ListParents", "organizations:ListPoliciesForTarget",
-                   "organizations:ListRoots", "organizations:ListPolicies", "organizations:ListTargetsForPolicy"],
-        "Resource": "*"})),
-    "IAMReadOnlyAccess": ("ANPAJKSO7NDY4T57MWDSQ", _document({
-        "Effect": "Allow",
-        "Action": ["iam:GenerateCredentialReport", "iam:GenerateServiceLastAccessedDetails", "iam:Get*", "iam:List*",
-                   "iam:SimulateCustomPolicy", "iam:SimulatePrincipalPolicy"],
-        "Resource": "*"})),
-}
-"""Name -> (policy id, document) of the AWS managed policies codeconn serves."""
-
-
-@dataclass(frozen=True)
-class ManagedPolicy:
-    """A customer or AWS managed policy with its default version's document."""
-
-    arn: str
-    name: str
-    id: str
-    path: str
-    default_version: str
-    document: str
-    record: Record | None  # None for an AWS managed policy
-
-    @property
-    def aws_managed(self) -> bool:
-        return self.record is None
-
-    @property
-    def source_type(self) -> str:
-        """SimulatePolicy's PolicySourceType: aws-managed or user-managed."""
-        return "aws-managed" if self.aws_managed else "user-managed"
+from codeconn.service.tagging import tag_list
+from codeconn.store import Reader
 
 
 def check_policy_arn(arn: str) -> tuple[str, str, str]:
@@ -83,16 +32,11 @@ def resolve(reader: Reader, arn: str) -> ManagedPolicy | None:
         return None
     account, path, name = parts
     if account == AWS_ACCOUNT:
-        known = AWS_MANAGED.get(name)
-        if known is None or path != "/":
-            return None
-        return ManagedPolicy(arn, name, known[0], path, "v1", known[1], None)
+        return aws_managed(name) if path == "/" else None
     record = reader.get_by_arn(arn)
     if record is None or record.kind != POLICY:
         return None
-    default = record.data["DefaultVersionId"]
-    return ManagedPolicy(record.arn, record.name, record.id, record.data["Path"], default,
-                         record.data["Versions"][default]["Document"], record)
+    return ManagedPolicy.from_record(record)
 
 
 def present(found: ManagedPolicy | None, arn: str) -> ManagedPolicy:
@@ -117,29 +61,16 @@ def require_attachable(reader: Reader, arn: str) -> ManagedPolicy:
     return found
 
 
-def version_date(version: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(version["CreateDate"])
-
-
 def policy_out(policy: ManagedPolicy, tags: dict[str, str] | None = None) -> dict[str, Any]:
     """A `Policy` structure (GetPolicy, CreatePolicy, ListPolicies)."""
-    record = policy.record
-    created = record.created_at if record is not None else _EPOCH
-    updated = record.updated_at if record is not None else _EPOCH
     out: dict[str, Any] = {
         "PolicyName": policy.name, "PolicyId": policy.id, "Arn": policy.arn, "Path": policy.path,
-        "DefaultVersionId": policy.default_version,
-        "AttachmentCount": record.data["AttachmentCount"] if record is not None else 0,
-        "PermissionsBoundaryUsageCount": record.data["PermissionsBoundaryUsageCount"] if record is not None else 0,
-        "IsAttachable": True, "CreateDate": created, "UpdateDate": updated,
+        "DefaultVersionId": policy.default_version_id, "AttachmentCount": policy.attachment_count,
+        "PermissionsBoundaryUsageCount": policy.boundary_usage_count, "IsAttachable": True,
+        "CreateDate": policy.created_at, "UpdateDate": policy.updated_at,
     }
-    if record is not None and record.data.get("Description"):
-        out["Description"] = record.data["Description"]
+    if policy.description:
+        out["Description"] = policy.description
     if tags:
         out["Tags"] = tag_list(tags)
     return out
-
-
-def aws_managed_policies() -> list[ManagedPolicy]:
-    return [ManagedPolicy(f"arn:aws:iam::aws:policy/{name}", name, policy_id, "/", "v1", document, None)
-            for name, (policy_id, document) in sorted(AWS_MANAGED.items())]

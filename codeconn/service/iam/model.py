@@ -1,33 +1,13 @@
-"""How IAM entities live in the store, and how they are found, named and shown.
+"""How IAM entities are found, named and shown, and how an IAM write is counted.
 
-Every entity is one `Record` in the caller's account:
+The entities themselves (users, groups, roles, managed policies, access keys),
+their record layouts and their limits are `codeconn.domain.principals` and
+`codeconn.domain.policies`; handlers find them here as typed values, decide, and
+write `entity.to_record()` back. Role sessions are `sessions.py`'s.
 
-    kind          id          lookup                  data
-    iam_user      AIDA...     ACCOUNT/<name lower>    UserName, Path, UserId, PermissionsBoundary,
-                                                      InlinePolicies, AttachedPolicies, Groups (ids)
-    iam_group     AGPA...     ACCOUNT/<name lower>    GroupName, Path, GroupId, InlinePolicies,
-                                                      AttachedPolicies
-    iam_role      AROA...     ACCOUNT/<name lower>    RoleName, Path, RoleId, AssumeRolePolicyDocument,
-                                                      Description, MaxSessionDuration,
-                                                      PermissionsBoundary, InlinePolicies, AttachedPolicies
-    iam_policy    ANPA...     ACCOUNT/<name lower>    PolicyName, Path, PolicyId, Description,
-                                                      DefaultVersionId, NextVersion, Versions,
-                                                      AttachmentCount, PermissionsBoundaryUsageCount
-    access_key    AKIA...     AKIA...                 UserId, Status, Secret (SecretBox token)
-    sts_session   ASIA...     ASIA...                 see `sessions.py`
-    iam_generation  "account"   (none)                Generation
-
-IAM names are unique per account without regard to case ("Alice" and "alice" are
-one user), and the store's `lookup` is unique per kind: keying it by the lower-cased
-name makes that rule the store's, atomic under concurrent creates. The id is the
-entity's unique id, so a rename (UpdateUser) changes the name, ARN and lookup while
-group memberships and access keys, which hold ids, stay put.
-
-Inline policies are `{name lower: {"PolicyName", "PolicyDocument"}}`; attached
-policies a list of managed policy ARNs; documents are kept as the caller sent them.
-
-The account's generation counts every IAM write; the caller directory keys its
-cache of principals' policy sets by it, so that a change is seen by the next call
+The account's generation counts every IAM write (an `iam_generation` record,
+id "account", data {"Generation": n}); the caller directory keys its cache of
+principals' policy sets by it, so that a change is seen by the next call
 without re-reading every policy on every call.
 """
 
@@ -35,102 +15,61 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from codeconn.service.call import Call
-from codeconn.service.iam.errors import DeleteConflict, NoSuchEntity
-from codeconn.service.iam.ids import (
-    GROUP_ID_PREFIX,
-    ROLE_ID_PREFIX,
-    USER_ID_PREFIX,
-    iam_arn,
+from codeconn.domain.ids import iam_arn
+from codeconn.domain.principals import (  # the kinds the caller directory reads, re-exported for it
+    ACCESS_KEY,
+    ROLES,
+    SESSION,
+    USERS,
+    Entity,
+    EntityKind,
+    Group,
+    User,
+    name_key,
 )
+from codeconn.service.call import Call
+from codeconn.service.errors import IamError
+from codeconn.service.iam.errors import DeleteConflict, NoSuchEntity
+from codeconn.service.tagging import tag_list
 from codeconn.store import Reader, Record, Tx
 
-USER = "iam_user"
-GROUP = "iam_group"
-ROLE = "iam_role"
-POLICY = "iam_policy"
-ACCESS_KEY = "access_key"
-SESSION = "sts_session"
 GENERATION = "iam_generation"
 
-
-@dataclass(frozen=True)
-class EntityKind:
-    """What differs between users, groups and roles, so that one function serves the three."""
-
-    kind: str  # store kind
-    noun: str  # "user": in ARNs and in AWS's messages
-    title: str  # "User": in the request and response members (UserName, UserId)
-    id_prefix: str
-    inline_size_limit: int  # aggregate size of the entity's inline policies, non-whitespace characters
-    managed_quota: str  # the quota named when more than MAX_ATTACHED policies are attached
-
-    @property
-    def name_field(self) -> str:
-        return f"{self.title}Name"
-
-    @property
-    def id_field(self) -> str:
-        return f"{self.title}Id"
+E = TypeVar("E", bound=Entity)
 
 
-USERS = EntityKind(USER, "user", "User", USER_ID_PREFIX, 2048, "PoliciesPerUser")
-GROUPS = EntityKind(GROUP, "group", "Group", GROUP_ID_PREFIX, 5120, "PoliciesPerGroup")
-ROLES = EntityKind(ROLE, "role", "Role", ROLE_ID_PREFIX, 10240, "PoliciesPerRole")
-ENTITY_KINDS = {kind.noun: kind for kind in (USERS, GROUPS, ROLES)}
-
-MAX_ATTACHED = 10
-"""Managed policies attached to one user, group or role (AWS's default quota)."""
-
-
-def name_key(account: str, name: str) -> str:
-    """The `lookup` of an IAM entity: its account and its name without regard to case."""
-    return f"{account}/{name.lower()}"
-
-
-def find(reader: Reader, kind: EntityKind, account: str, name: str) -> Record | None:
+def find(reader: Reader, kind: EntityKind[E], account: str, name: str) -> E | None:
     """The user, group or role called `name` (in any case) in `account`, or None."""
-    return reader.get_by_lookup(kind.kind, name_key(account, name))
+    record = reader.get_by_lookup(kind.kind, name_key(account, name))
+    return kind.from_record(record) if record is not None else None
 
 
-def missing(kind: EntityKind, name: str) -> NoSuchEntity:
+def missing(kind: EntityKind[Any], name: str) -> IamError:
     """NoSuchEntity in AWS's words: "The user with name alice cannot be found." """
     return NoSuchEntity(f"The {kind.noun} with name {name} cannot be found.")
 
 
-def require(reader: Reader, kind: EntityKind, account: str, name: str) -> Record:
+def require(reader: Reader, kind: EntityKind[E], account: str, name: str) -> E:
     """The entity called `name`; NoSuchEntity when there is none."""
-    record = find(reader, kind, account, name)
-    if record is None:
+    found = find(reader, kind, account, name)
+    if found is None:
         raise missing(kind, name)
-    return record
+    return found
 
 
-def moved(record: Record, now: datetime, account: str, kind: EntityKind, path: str, name: str) -> Record:
-    """`record` renamed and/or moved to another path: new name, ARN and lookup; id, tags and links stay."""
-    arn = iam_arn(account, kind.noun, path, name)
-    data = {**record.data, kind.name_field: name, "Path": path}
-    return replace(record, arn=arn, name=name, lookup=name_key(account, name), data=data, updated_at=now)
-
-
-def presumed_arn(kind: EntityKind, account: str, name: str, record: Record | None) -> str:
+def presumed_arn(kind: EntityKind[Any], account: str, name: str, entity: Entity | None) -> str:
     """The entity's ARN, or the ARN it would have at path / (what AccessDenied names for a missing one)."""
-    return record.arn if record is not None else iam_arn(account, kind.noun, "/", name)
+    return entity.arn if entity is not None else iam_arn(account, kind.noun, "/", name)
 
 
 def new_record(account: str, kind: str, id: str, arn: str, name: str, data: dict[str, Any], now: datetime,
                lookup: str | None) -> Record:
     return Record(account_id=account, kind=kind, id=id, arn=arn, name=name, data=data, created_at=now,
                   updated_at=now, lookup=lookup)
-
-
-def changed(record: Record, now: datetime, **data: Any) -> Record:
-    """`record` with `data` merged into its data and `updated_at` moved to now."""
-    return replace(record, data={**record.data, **data}, updated_at=now)
 
 
 @contextmanager
@@ -154,35 +93,30 @@ def bump_generation(tx: Tx, now: datetime) -> int:
                              "generation", {"Generation": 1}, now, None))
         return 1
     count = int(record.data["Generation"]) + 1
-    tx.update(changed(record, now, Generation=count))
+    tx.update(replace(record, data={**record.data, "Generation": count}, updated_at=now))
     return count
 
 
-def boundary_out(record: Record) -> dict[str, Any]:
+def boundary_out(entity: Entity) -> dict[str, Any]:
     """`PermissionsBoundary` for an output, when the entity has one."""
-    arn = record.data.get("PermissionsBoundary")
-    if not arn:
+    if not entity.boundary:
         return {}
     return {"PermissionsBoundary": {"PermissionsBoundaryType": "PermissionsBoundaryPolicy",
-                                    "PermissionsBoundaryArn": arn}}
+                                    "PermissionsBoundaryArn": entity.boundary}}
 
 
-def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
-    return [{"Key": key, "Value": tags[key]} for key in sorted(tags)]
-
-
-def user_out(record: Record, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+def user_out(user: User, tags: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A `User` structure; tags only where AWS returns them (GetUser, CreateUser)."""
-    out: dict[str, Any] = {"Path": record.data["Path"], "UserName": record.name, "UserId": record.id,
-                           "Arn": record.arn, "CreateDate": record.created_at, **boundary_out(record)}
+    out: dict[str, Any] = {"Path": user.path, "UserName": user.name, "UserId": user.id, "Arn": user.arn,
+                           "CreateDate": user.created_at, **boundary_out(user)}
     if tags:
         out["Tags"] = tag_list(tags)
     return out
 
 
-def group_out(record: Record) -> dict[str, Any]:
-    return {"Path": record.data["Path"], "GroupName": record.name, "GroupId": record.id, "Arn": record.arn,
-            "CreateDate": record.created_at}
+def group_out(group: Group) -> dict[str, Any]:
+    return {"Path": group.path, "GroupName": group.name, "GroupId": group.id, "Arn": group.arn,
+            "CreateDate": group.created_at}
 
 
 def all_records(reader: Reader, kind: str) -> list[Record]:
@@ -190,16 +124,45 @@ def all_records(reader: Reader, kind: str) -> list[Record]:
     return list(reader.list(kind).records)
 
 
-def under_path(reader: Reader, kind: str, prefix: str | None) -> list[Record]:
-    """The entities of `kind` whose path starts with `prefix` (default `/`), by name as IAM lists them."""
-    records = [r for r in all_records(reader, kind) if r.data["Path"].startswith(prefix or "/")]
-    records.sort(key=lambda r: r.name.lower())
-    return records
+def all_of(reader: Reader, kind: EntityKind[E]) -> list[E]:
+    """Every user, group or role of the reader's account, in creation order."""
+    return [kind.from_record(record) for record in all_records(reader, kind.kind)]
 
 
-def refuse_delete_with_policies(record: Record) -> None:
+def under_path(reader: Reader, kind: EntityKind[E], prefix: str | None) -> list[E]:
+    """The entities whose path starts with `prefix` (default `/`), by name as IAM lists them."""
+    found = [e for e in all_of(reader, kind) if e.path.startswith(prefix or "/")]
+    found.sort(key=lambda e: e.name.lower())
+    return found
+
+
+def refuse_delete_with_policies(entity: Entity) -> None:
     """IAM's DeleteConflict for an entity that still has inline or attached policies."""
-    if record.data["InlinePolicies"]:
+    if entity.inline_policies:
         raise DeleteConflict("Cannot delete entity, must delete policies first.")
-    if record.data["AttachedPolicies"]:
+    if entity.attached_policies:
         raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+
+
+__all__ = [
+    "ACCESS_KEY",
+    "GENERATION",
+    "ROLES",
+    "SESSION",
+    "USERS",
+    "all_of",
+    "all_records",
+    "boundary_out",
+    "bump_generation",
+    "changing",
+    "find",
+    "generation",
+    "group_out",
+    "missing",
+    "new_record",
+    "presumed_arn",
+    "refuse_delete_with_policies",
+    "require",
+    "under_path",
+    "user_out",
+]

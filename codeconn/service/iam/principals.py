@@ -24,9 +24,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from codeconn.domain.principals import GROUPS, Entity, Group, Role, User
 from codeconn.iam import Policy, PolicyKind, PolicySet, parse_policy
 from codeconn.service.iam.managed import resolve
-from codeconn.service.iam.model import GROUPS
 from codeconn.store import Reader, Record
 
 Parse = Callable[[str, str, PolicyKind], Policy]
@@ -97,12 +97,13 @@ class _Builder:
         target.append(self.parse(document, name, kind))
         self.sources[(name, kind)] = source
 
-    def entity(self, noun: str, record: Record) -> None:
+    def entity(self, entity: Entity) -> None:
         """An entity's inline and attached policies, as identity-based policies."""
-        for inline in record.data["InlinePolicies"].values():
-            self.add(self.identity, inline["PolicyDocument"], f"{noun}/{record.name}/{inline['PolicyName']}",
-                     PolicyKind.IDENTITY, PolicySource(inline["PolicyName"], noun))
-        self.managed(self.identity, record.data["AttachedPolicies"], PolicyKind.IDENTITY)
+        noun = entity.kind.noun
+        for inline in entity.inline_policies.values():
+            self.add(self.identity, inline.document, f"{noun}/{entity.name}/{inline.name}", PolicyKind.IDENTITY,
+                     PolicySource(inline.name, noun))
+        self.managed(self.identity, entity.attached_policies, PolicyKind.IDENTITY)
 
     def managed(self, target: list[Policy], arns: Iterable[str], kind: PolicyKind) -> None:
         """Managed policies by ARN. An ARN that names nothing grants nothing, and as a limit allows nothing."""
@@ -113,8 +114,8 @@ class _Builder:
             elif kind is not PolicyKind.IDENTITY:
                 self.add(target, _ALLOWS_NOTHING, UNRESOLVED_NAME, kind, PolicySource(arn, "none"))
 
-    def boundary(self, record: Record) -> None:
-        arn = record.data.get("PermissionsBoundary")
+    def boundary(self, entity: Entity) -> None:
+        arn = entity.boundary
         if arn:
             self.managed(self.boundaries, [arn], PolicyKind.BOUNDARY)
 
@@ -123,28 +124,32 @@ class _Builder:
                                    session=tuple(self.session)), dict(self.sources))
 
 
-def for_user(reader: Reader, user: Record, parse: Parse = parse_fresh) -> Assembled:
+def for_user(reader: Reader, record: Record, parse: Parse = parse_fresh) -> Assembled:
+    """A user (its record): its policies, its groups' policies, and its boundary."""
+    user = User.from_record(record)
     builder = _Builder(reader, parse)
-    builder.entity("user", user)
-    for group_id in user.data["Groups"]:
+    builder.entity(user)
+    for group_id in user.groups:
         group = reader.get(GROUPS.kind, group_id)
         if group is not None:
-            builder.entity("group", group)
+            builder.entity(Group.from_record(group))
     builder.boundary(user)
     return builder.done()
 
 
-def for_group(reader: Reader, group: Record, parse: Parse = parse_fresh) -> Assembled:
+def for_group(reader: Reader, record: Record, parse: Parse = parse_fresh) -> Assembled:
+    """A group (its record), as its members meet its policies."""
     builder = _Builder(reader, parse)
-    builder.entity("group", group)
+    builder.entity(Group.from_record(record))
     return builder.done()
 
 
-def for_role(reader: Reader, role: Record, parse: Parse = parse_fresh, *, session_policy: str | None = None,
+def for_role(reader: Reader, record: Record, parse: Parse = parse_fresh, *, session_policy: str | None = None,
              session_policy_arns: Iterable[str] = ()) -> Assembled:
-    """A session of `role`: its policies and boundary, narrowed by the session's own policies."""
+    """A session of a role (its record): its policies and boundary, narrowed by the session's own policies."""
+    role = Role.from_record(record)
     builder = _Builder(reader, parse)
-    builder.entity("role", role)
+    builder.entity(role)
     builder.boundary(role)
     if session_policy:
         builder.add(builder.session, session_policy, SESSION_POLICY_NAME, PolicyKind.SESSION,

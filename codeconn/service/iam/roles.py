@@ -10,48 +10,42 @@ requested one on creation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import unique_id
+from codeconn.domain.principals import DEFAULT_MAX_SESSION_DURATION, ROLES, Role
 from codeconn.iam import PolicyKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
 from codeconn.service.iam.documents import check_document, check_trust_size, encoded
 from codeconn.service.iam.errors import EntityAlreadyExists
-from codeconn.service.iam.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
-    ROLES,
     boundary_out,
-    changed,
     changing,
     find,
     missing,
-    name_key,
-    new_record,
     presumed_arn,
     refuse_delete_with_policies,
     require,
-    tag_list,
     under_path,
 )
 from codeconn.service.iam.pages import page
 from codeconn.service.iam.tags import apply_tags, request_tags
 from codeconn.service.registry import Registry
-from codeconn.store import Conflict, Record
+from codeconn.service.tagging import tag_list
+from codeconn.store import Conflict
 
-DEFAULT_MAX_SESSION_DURATION = 3600
 
-
-def role_out(record: Record, tags: dict[str, str] | None = None, *, full: bool = True) -> dict[str, Any]:
+def role_out(role: Role, tags: dict[str, str] | None = None, *, full: bool = True) -> dict[str, Any]:
     """A `Role` structure; GetRole's (`full`) adds the boundary, tags and RoleLastUsed, as AWS does."""
-    data = record.data
-    out: dict[str, Any] = {"Path": data["Path"], "RoleName": record.name, "RoleId": record.id, "Arn": record.arn,
-                           "CreateDate": record.created_at,
-                           "AssumeRolePolicyDocument": encoded(data["AssumeRolePolicyDocument"]),
-                           "MaxSessionDuration": data["MaxSessionDuration"]}
-    if data.get("Description"):
-        out["Description"] = data["Description"]
+    out: dict[str, Any] = {"Path": role.path, "RoleName": role.name, "RoleId": role.id, "Arn": role.arn,
+                           "CreateDate": role.created_at, "AssumeRolePolicyDocument": encoded(role.trust_policy),
+                           "MaxSessionDuration": role.max_session_duration}
+    if role.description:
+        out["Description"] = role.description
     if full:
-        out.update(boundary_out(record))
+        out.update(boundary_out(role))
         if tags:
             out["Tags"] = tag_list(tags)
         out["RoleLastUsed"] = {}
@@ -63,93 +57,90 @@ def create_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     document = params["AssumeRolePolicyDocument"]
     boundary = params.get("PermissionsBoundary")
     tags = request_tags(params.get("Tags"))
-    arn = iam_arn(call.account_id, "role", path, name)
-    access.authorize(call, "CreateRole", arn, request_tags=tags, boundary=boundary)
+    role = Role(account_id=call.account_id, id=unique_id(ROLES.id_prefix), name=name, path=path, created_at=call.now,
+                updated_at=call.now, inline_policies={}, attached_policies=(), trust_policy=document,
+                description=params.get("Description") or "",
+                max_session_duration=params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION,
+                permissions_boundary=boundary)
+    access.authorize(call, "CreateRole", role.arn, request_tags=tags, boundary=boundary)
     if tags:
-        access.authorize(call, "TagRole", arn, request_tags=tags)
+        access.authorize(call, "TagRole", role.arn, request_tags=tags)
     check_document(document, PolicyKind.TRUST, name=f"role/{name}/trust")
     check_trust_size(document)
     with changing(call) as tx:
         if boundary:
             managed.require_attachable(tx, boundary)
             counts.adjust(tx, boundary, counts.BOUNDARY_USES, +1)
-        data = {"RoleName": name, "Path": path, "RoleId": unique_id(ROLES.id_prefix),
-                "AssumeRolePolicyDocument": document, "Description": params.get("Description") or "",
-                "MaxSessionDuration": params.get("MaxSessionDuration") or DEFAULT_MAX_SESSION_DURATION,
-                "PermissionsBoundary": boundary, "InlinePolicies": {}, "AttachedPolicies": []}
-        record = new_record(call.account_id, ROLES.kind, data["RoleId"], arn, name, data, call.now,
-                            name_key(call.account_id, name))
         try:
-            tx.insert(record)
-        except Conflict:
+            tx.insert(role.to_record())
+        except Conflict:  # the name's lookup key is taken: IAM names are unique in any case
             raise EntityAlreadyExists(f"Role with name {name} already exists.") from None
-        apply_tags(tx, arn, tags)
-    return {"Role": role_out(record, tags)}
+        apply_tags(tx, role.arn, tags)
+    return {"Role": role_out(role, tags)}
 
 
-def _authorize_on_role(call: Call, operation: str, record: Record | None, name: str,
+def _authorize_on_role(call: Call, operation: str, role: Role | None, name: str,
                        tags: dict[str, str]) -> None:
-    boundary = record.data.get("PermissionsBoundary") if record is not None else None
-    access.authorize(call, operation, presumed_arn(ROLES, call.account_id, name, record), resource_tags=tags,
+    boundary = role.permissions_boundary if role is not None else None
+    access.authorize(call, operation, presumed_arn(ROLES, call.account_id, name, role), resource_tags=tags,
                      boundary=boundary)
 
 
 def get_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["RoleName"]
     with call.store.read(call.account_id) as reader:
-        record = find(reader, ROLES, call.account_id, name)
-        tags = reader.tags(record.arn) if record is not None else {}
-    _authorize_on_role(call, "GetRole", record, name, tags)
-    if record is None:
+        role = find(reader, ROLES, call.account_id, name)
+        tags = reader.tags(role.arn) if role is not None else {}
+    _authorize_on_role(call, "GetRole", role, name, tags)
+    if role is None:
         raise missing(ROLES, name)
-    return {"Role": role_out(record, tags)}
+    return {"Role": role_out(role, tags)}
 
 
 def list_roles(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListRoles", "*")
     with call.store.read(call.account_id) as reader:
-        records = under_path(reader, ROLES.kind, params.get("PathPrefix"))
-    items, more = page(records, params)
-    return {"Roles": [role_out(r, full=False) for r in items], **more}
+        roles = under_path(reader, ROLES, params.get("PathPrefix"))
+    items, more = page(roles, params)
+    return {"Roles": [role_out(role, full=False) for role in items], **more}
 
 
 def update_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["RoleName"]
     with changing(call) as tx:
-        record = find(tx, ROLES, call.account_id, name)
-        _authorize_on_role(call, "UpdateRole", record, name, tx.tags(record.arn) if record else {})
-        record = require(tx, ROLES, call.account_id, name)
-        updates: dict[str, Any] = {}
+        found = find(tx, ROLES, call.account_id, name)
+        _authorize_on_role(call, "UpdateRole", found, name, tx.tags(found.arn) if found else {})
+        role = require(tx, ROLES, call.account_id, name)
         if params.get("Description") is not None:
-            updates["Description"] = params["Description"]
+            role = replace(role, description=params["Description"])
         if params.get("MaxSessionDuration") is not None:
-            updates["MaxSessionDuration"] = params["MaxSessionDuration"]
-        tx.update(changed(record, call.now, **updates))
+            role = replace(role, max_session_duration=params["MaxSessionDuration"])
+        tx.update(replace(role, updated_at=call.now).to_record())
     return {}
 
 
 def update_assume_role_policy(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name, document = params["RoleName"], params["PolicyDocument"]
     with changing(call) as tx:
-        record = find(tx, ROLES, call.account_id, name)
-        _authorize_on_role(call, "UpdateAssumeRolePolicy", record, name, tx.tags(record.arn) if record else {})
-        record = require(tx, ROLES, call.account_id, name)
+        found = find(tx, ROLES, call.account_id, name)
+        _authorize_on_role(call, "UpdateAssumeRolePolicy", found, name, tx.tags(found.arn) if found else {})
+        role = require(tx, ROLES, call.account_id, name)
         check_document(document, PolicyKind.TRUST, name=f"role/{name}/trust")
         check_trust_size(document)
-        tx.update(changed(record, call.now, AssumeRolePolicyDocument=document))
+        tx.update(replace(role, trust_policy=document, updated_at=call.now).to_record())
     return {}
 
 
 def delete_role(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["RoleName"]
     with changing(call) as tx:
-        record = find(tx, ROLES, call.account_id, name)
-        _authorize_on_role(call, "DeleteRole", record, name, tx.tags(record.arn) if record else {})
-        record = require(tx, ROLES, call.account_id, name)
-        refuse_delete_with_policies(record)
-        if record.data.get("PermissionsBoundary"):
-            counts.adjust(tx, record.data["PermissionsBoundary"], counts.BOUNDARY_USES, -1)
-        tx.delete(ROLES.kind, record.id)
+        found = find(tx, ROLES, call.account_id, name)
+        _authorize_on_role(call, "DeleteRole", found, name, tx.tags(found.arn) if found else {})
+        role = require(tx, ROLES, call.account_id, name)
+        refuse_delete_with_policies(role)
+        if role.permissions_boundary:
+            counts.adjust(tx, role.permissions_boundary, counts.BOUNDARY_USES, -1)
+        tx.delete(ROLES.kind, role.id)
     return {}
 
 

@@ -20,15 +20,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from codeconn.iam import Principal, parse_principal
-from codeconn.service.iam.ids import (
+from codeconn.domain.ids import (
     SESSION_KEY_PREFIX,
     access_key_id,
     assumed_role_arn,
     secret_access_key,
     session_token,
 )
-from codeconn.service.iam.model import SESSION, new_record
+from codeconn.domain.principals import SESSION, Role
+from codeconn.iam import Principal, parse_principal
+from codeconn.service.iam.model import new_record
 from codeconn.store import Record, SecretBox, Tx
 
 PURGE_BATCH = 20
@@ -52,7 +53,7 @@ class IssuedSession:
                 f"expiration={self.expiration.isoformat()!r}, secret=***, token=***)")
 
 
-def issue(tx: Tx, secrets: SecretBox, *, role: Record, session_name: str, duration: int, now: datetime,
+def issue(tx: Tx, secrets: SecretBox, *, role: Role, session_name: str, duration: int, now: datetime,
           policy: str | None = None, policy_arns: tuple[str, ...] = (), tags: dict[str, str] | None = None,
           source_identity: str | None = None) -> IssuedSession:
     """Store a new session of `role` (in the role's account's transaction `tx`) and return its credentials."""

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from codeconn.domain.ids import split_arn
+from codeconn.domain.principals import ENTITY_KINDS
 from codeconn.iam import (
     Authorizer,
     Policy,
@@ -34,8 +36,7 @@ from codeconn.service.call import Call
 from codeconn.service.iam import access
 from codeconn.service.iam.documents import check_document
 from codeconn.service.iam.errors import InvalidInput, MalformedPolicyDocument
-from codeconn.service.iam.ids import split_arn
-from codeconn.service.iam.model import ENTITY_KINDS, missing
+from codeconn.service.iam.model import missing
 from codeconn.service.iam.pages import page
 from codeconn.service.iam.principals import (
     Assembled,

@@ -13,20 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from codeconn.domain.principals import ROLES, USERS, EntityKind
 from codeconn.service.call import Call
 from codeconn.service.iam import access, managed
 from codeconn.service.iam.errors import InvalidInput, LimitExceeded, NoSuchEntity
-from codeconn.service.iam.model import (
-    ROLES,
-    USERS,
-    EntityKind,
-    changing,
-    find,
-    presumed_arn,
-    tag_list,
-)
+from codeconn.service.iam.model import changing, find, presumed_arn
 from codeconn.service.iam.pages import page
 from codeconn.service.registry import Registry
+from codeconn.service.tagging import tag_list
 from codeconn.store import Reader, Tx
 
 MAX_TAGS = 50
@@ -76,7 +70,7 @@ class _Target:
     missing: Callable[[Mapping[str, Any]], str]
 
 
-def _entity(kind: EntityKind) -> Callable[[Reader, Call, Mapping[str, Any]], tuple[str, bool]]:
+def _entity(kind: EntityKind[Any]) -> Callable[[Reader, Call, Mapping[str, Any]], tuple[str, bool]]:
     def locate(reader: Reader, call: Call, params: Mapping[str, Any]) -> tuple[str, bool]:
         name = params[kind.name_field]
         record = find(reader, kind, call.account_id, name)

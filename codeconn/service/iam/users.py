@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from codeconn.domain.ids import iam_arn, unique_id
+from codeconn.domain.principals import ACCESS_KEY, USERS, User
 from codeconn.iam import PrincipalType
 from codeconn.service.call import Call
 from codeconn.service.iam import access, counts, managed
@@ -19,16 +21,10 @@ from codeconn.service.iam.errors import (
     EntityAlreadyExists,
     ValidationError,
 )
-from codeconn.service.iam.ids import iam_arn, unique_id
 from codeconn.service.iam.model import (
-    ACCESS_KEY,
-    USERS,
     changing,
     find,
     missing,
-    moved,
-    name_key,
-    new_record,
     presumed_arn,
     refuse_delete_with_policies,
     require,
@@ -53,16 +49,15 @@ def create_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         if boundary:
             managed.require_attachable(tx, boundary)
             counts.adjust(tx, boundary, counts.BOUNDARY_USES, +1)
-        data = {"UserName": name, "Path": path, "UserId": unique_id(USERS.id_prefix), "PermissionsBoundary": boundary,
-                "InlinePolicies": {}, "AttachedPolicies": [], "Groups": []}
-        record = new_record(call.account_id, USERS.kind, data["UserId"], arn, name, data, call.now,
-                            name_key(call.account_id, name))
+        user = User(account_id=call.account_id, id=unique_id(USERS.id_prefix), name=name, path=path,
+                    created_at=call.now, updated_at=call.now, inline_policies={}, attached_policies=(),
+                    permissions_boundary=boundary)
         try:
-            tx.insert(record)
-        except Conflict:
+            tx.insert(user.to_record())
+        except Conflict:  # the name's lookup key is taken: IAM names are unique in any case
             raise EntityAlreadyExists(f"User with name {name} already exists.") from None
         apply_tags(tx, arn, tags)
-    return {"User": user_out(record, tags)}
+    return {"User": user_out(user, tags)}
 
 
 def get_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
@@ -70,12 +65,12 @@ def get_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     if name is None:
         return _get_self(call)
     with call.store.read(call.account_id) as reader:
-        record = find(reader, USERS, call.account_id, name)
-        tags = reader.tags(record.arn) if record is not None else {}
-    access.authorize(call, "GetUser", presumed_arn(USERS, call.account_id, name, record), resource_tags=tags)
-    if record is None:
+        user = find(reader, USERS, call.account_id, name)
+        tags = reader.tags(user.arn) if user is not None else {}
+    access.authorize(call, "GetUser", presumed_arn(USERS, call.account_id, name, user), resource_tags=tags)
+    if user is None:
         raise missing(USERS, name)
-    return {"User": user_out(record, tags)}
+    return {"User": user_out(user, tags)}
 
 
 def _get_self(call: Call) -> dict[str, Any]:
@@ -91,46 +86,44 @@ def _get_self(call: Call) -> dict[str, Any]:
 def list_users(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     access.authorize(call, "ListUsers", "*")
     with call.store.read(call.account_id) as reader:
-        records = under_path(reader, USERS.kind, params.get("PathPrefix"))
-    items, more = page(records, params)
-    return {"Users": [user_out(r) for r in items], **more}
+        users = under_path(reader, USERS, params.get("PathPrefix"))
+    items, more = page(users, params)
+    return {"Users": [user_out(user) for user in items], **more}
 
 
 def update_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
     with changing(call) as tx:
-        record = find(tx, USERS, call.account_id, name)
-        tags = tx.tags(record.arn) if record is not None else {}
-        arn = presumed_arn(USERS, call.account_id, name, record)
+        found = find(tx, USERS, call.account_id, name)
+        tags = tx.tags(found.arn) if found is not None else {}
+        arn = presumed_arn(USERS, call.account_id, name, found)
         access.authorize(call, "UpdateUser", arn, resource_tags=tags)
-        record = require(tx, USERS, call.account_id, name)
-        new_name = params.get("NewUserName") or record.name
-        new_path = params.get("NewPath") or record.data["Path"]
-        new_arn = iam_arn(call.account_id, "user", new_path, new_name)
-        if new_arn != record.arn:
-            access.authorize(call, "UpdateUser", new_arn, resource_tags=tags)
+        user = require(tx, USERS, call.account_id, name)
+        renamed = user.moved(params.get("NewPath") or user.path, params.get("NewUserName") or user.name, call.now)
+        if renamed.arn != user.arn:
+            access.authorize(call, "UpdateUser", renamed.arn, resource_tags=tags)
         try:
-            tx.update(moved(record, call.now, call.account_id, USERS, new_path, new_name))
+            tx.update(renamed.to_record())
         except Conflict:
-            raise EntityAlreadyExists(f"User with name {new_name} already exists.") from None
+            raise EntityAlreadyExists(f"User with name {renamed.name} already exists.") from None
     return {}
 
 
 def delete_user(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     name = params["UserName"]
     with changing(call) as tx:
-        record = find(tx, USERS, call.account_id, name)
-        tags = tx.tags(record.arn) if record is not None else {}
-        access.authorize(call, "DeleteUser", presumed_arn(USERS, call.account_id, name, record), resource_tags=tags)
-        record = require(tx, USERS, call.account_id, name)
-        if tx.count(ACCESS_KEY, where={"UserId": record.id}):
+        found = find(tx, USERS, call.account_id, name)
+        tags = tx.tags(found.arn) if found is not None else {}
+        access.authorize(call, "DeleteUser", presumed_arn(USERS, call.account_id, name, found), resource_tags=tags)
+        user = require(tx, USERS, call.account_id, name)
+        if tx.count(ACCESS_KEY, where={"UserId": user.id}):
             raise DeleteConflict("Cannot delete entity, must delete access keys first.")
-        refuse_delete_with_policies(record)
-        if record.data["Groups"]:
+        refuse_delete_with_policies(user)
+        if user.groups:
             raise DeleteConflict("Cannot delete entity, must remove user from all groups first.")
-        if record.data.get("PermissionsBoundary"):
-            counts.adjust(tx, record.data["PermissionsBoundary"], counts.BOUNDARY_USES, -1)
-        tx.delete(USERS.kind, record.id)
+        if user.permissions_boundary:
+            counts.adjust(tx, user.permissions_boundary, counts.BOUNDARY_USES, -1)
+        tx.delete(USERS.kind, user.id)
     return {}
 
 

@@ -7,14 +7,11 @@ import re
 import pytest
 from connections_env import ACCOUNT, REGION, SERVICES, Bench
 
-from codeconn.service.connections.connections import (
-    TOKEN_FIELD,
-    provider_token,
-    with_provider_token,
-)
+from codeconn.domain.connections import TOKEN_FIELD
+from codeconn.service.connections.connections import provider_token, with_provider_token
 from codeconn.service.connections.errors import UnsupportedProviderTypeException
-from codeconn.service.connections.lifecycle import ConnectionStatus, move_connection
-from codeconn.service.connections.quotas import QUOTAS
+from codeconn.domain.lifecycle import ConnectionStatus, move_connection
+from codeconn.domain.quotas import QUOTAS
 from codeconn.service.errors import (
     InvalidInputException,
     LimitExceededException,

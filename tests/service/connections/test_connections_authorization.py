@@ -26,7 +26,7 @@ from connections_env import (
 )
 
 from codeconn.service.connections import OPERATIONS
-from codeconn.service.connections.arns import TAGGABLE, parse_arn
+from codeconn.domain.arns import TAGGABLE, parse_arn
 from codeconn.service.connections.errors import (
     SyncBlockerDoesNotExistException,
     SyncConfigurationStillExistsException,

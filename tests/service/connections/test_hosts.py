@@ -7,8 +7,8 @@ import re
 import pytest
 from connections_env import ACCOUNT, REGION, SERVICES, Bench
 
-from codeconn.service.connections.lifecycle import VPC_SETUP_TIME
-from codeconn.service.connections.quotas import QUOTAS
+from codeconn.domain.lifecycle import VPC_SETUP_TIME
+from codeconn.domain.quotas import QUOTAS
 from codeconn.service.errors import (
     ConflictException,
     LimitExceededException,

@@ -8,7 +8,7 @@ import pytest
 from connections_env import ACCOUNT, REGION, SERVICES, Bench
 
 from codeconn.service.connections.errors import SyncConfigurationStillExistsException
-from codeconn.service.connections.quotas import QUOTAS
+from codeconn.domain.quotas import QUOTAS
 from codeconn.service.errors import (
     InvalidInputException,
     LimitExceededException,

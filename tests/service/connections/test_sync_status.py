@@ -10,7 +10,7 @@ import pytest
 from connections_env import ACCOUNT, NOW, REGION, Bench
 
 from codeconn.service.connections.errors import SyncBlockerDoesNotExistException
-from codeconn.service.connections.sync_state import (
+from codeconn.domain.sync import (
     REPOSITORY_SYNC_STATUS,
     RESOURCE_SYNC_STATUS,
     SYNC_BLOCKER,

@@ -20,8 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from codeconn.service.call import Call
-from codeconn.service.registry import CONNECTIONS_SERVICES
+CONNECTIONS_SERVICES = ("codestar-connections", "codeconnections")
+"""The two endpoints (and ARN prefixes) of the connections service."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,32 +79,32 @@ def partition_of(region: str) -> str:
     return "aws"
 
 
-def resource_arn(call: Call, kind: ResourceKind, resource_id: str) -> str:
-    """The ARN of a resource created (or named by id) through the endpoint `call` was sent to."""
-    return str(Arn(partition_of(call.region), call.service, call.region, call.account_id, kind.arn_type,
-                   resource_id))
+def resource_arn(service: str, region: str, account: str, kind: ResourceKind, resource_id: str) -> str:
+    """The ARN of a resource created (or named by id) through endpoint `service` in `region`."""
+    return str(Arn(partition_of(region), service, region, account, kind.arn_type, resource_id))
 
 
-def all_of_kind(call: Call, kind: ResourceKind) -> str:
-    """`arn:...:connection/*`: what a list operation whose action requires a resource type acts on."""
-    return resource_arn(call, kind, "*")
+def resource_id(arn: str) -> str:
+    """The id at the end of a connections ARN (`.../connection/<uuid>` -> `<uuid>`)."""
+    return arn.rsplit("/", 1)[1]
 
 
-def internal_arn(call: Call, kind: str, record_id: str) -> str:
+def internal_arn(account: str, kind: str, record_id: str) -> str:
     """A unique name for a record AWS gives no ARN (sync configurations, sync state); never returned."""
-    return f"urn:codeconn:{call.account_id}:{kind}:{record_id}"
+    return f"urn:codeconn:{account}:{kind}:{record_id}"
 
 
 __all__ = [
     "CONNECTION",
+    "CONNECTIONS_SERVICES",
     "HOST",
     "REPOSITORY_LINK",
     "TAGGABLE",
     "Arn",
     "ResourceKind",
-    "all_of_kind",
     "internal_arn",
     "parse_arn",
     "partition_of",
     "resource_arn",
+    "resource_id",
 ]

@@ -11,10 +11,8 @@ reader, at any replica, sees the same status at the same time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 
 class ConnectionStatus(StrEnum):
@@ -47,9 +45,6 @@ HOST_USABLE = frozenset({HostStatus.PENDING, HostStatus.AVAILABLE})
 VPC_SETUP_TIME = timedelta(seconds=5)
 """How long a host stays VPC_CONFIG_INITIALIZING after its VPC configuration is set."""
 
-SETTLES_AT = "StatusSettlesAt"
-"""The host record field holding when a VPC_CONFIG_INITIALIZING host becomes PENDING."""
-
 
 def move_connection(current: str, new: ConnectionStatus) -> ConnectionStatus:
     """`new`, if a connection may move there from `current`; ValueError otherwise."""
@@ -58,29 +53,26 @@ def move_connection(current: str, new: ConnectionStatus) -> ConnectionStatus:
     return new
 
 
-def host_status(data: Mapping[str, Any], now: datetime) -> HostStatus:
+def host_status(stored: HostStatus, settles_at: datetime | None, now: datetime) -> HostStatus:
     """A host's status at `now`: VPC_CONFIG_INITIALIZING settles into PENDING once its time has come."""
-    status = HostStatus(data["Status"])
-    settles_at = data.get(SETTLES_AT)
-    if status is HostStatus.VPC_CONFIG_INITIALIZING and settles_at and now >= datetime.fromisoformat(settles_at):
+    if stored is HostStatus.VPC_CONFIG_INITIALIZING and settles_at is not None and now >= settles_at:
         return HostStatus.PENDING
-    return status
+    return stored
 
 
-def vpc_setup(now: datetime) -> dict[str, str]:
-    """The host fields for a VPC configuration that starts initializing at `now`."""
-    return {"Status": HostStatus.VPC_CONFIG_INITIALIZING, SETTLES_AT: (now + VPC_SETUP_TIME).isoformat()}
+def vpc_settles_at(now: datetime) -> datetime:
+    """When a VPC configuration that starts initializing at `now` is done (the host turns PENDING)."""
+    return now + VPC_SETUP_TIME
 
 
 __all__ = [
     "CONNECTION_MOVES",
     "HOST_BUSY",
     "HOST_USABLE",
-    "SETTLES_AT",
     "VPC_SETUP_TIME",
     "ConnectionStatus",
     "HostStatus",
     "host_status",
     "move_connection",
-    "vpc_setup",
+    "vpc_settles_at",
 ]
