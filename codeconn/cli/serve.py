@@ -66,7 +66,8 @@ def serve(
     = IamMode.ENFORCE,
     account_id: Annotated[str, typer.Option(help="The default account (its root owns the default key).")]
     = DEFAULT_ACCOUNT_ID,
-    region: Annotated[str, typer.Option(help="The region this endpoint serves.")] = DEFAULT_REGION,
+    region: Annotated[str, typer.Option(
+        help="The default Region (every Region of the connections services is served).")] = DEFAULT_REGION,
     org_policies: Annotated[Path | None, typer.Option(
         help="Directory of the organization's SCPs and RCPs.", show_default=False)] = None,
     disable_default_credentials: Annotated[bool, typer.Option(

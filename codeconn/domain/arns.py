@@ -6,9 +6,9 @@ IAM policies against that ARN, so a policy naming one prefix must not be
 sidestepped by quoting the same resource id under the other. Both endpoints
 therefore accept either kind of ARN, but only the resource's own ARN, exactly.
 
-Connections are global resources (AWS replicates them to every Region; the ARN
-keeps the Region it was created in); hosts and repository links live in one
-Region and are found only there.
+Every resource lives in the Region it was created in and is found only there,
+as AWS keeps Regions apart: a connection's ARN, name, quota and listing belong to
+its Region (AWS CodeConnections User Guide, "Connections quotas" counts per Region).
 
     arn:aws:codeconnections:us-east-1:111122223333:connection/<uuid>
     arn:aws:codestar-connections:us-west-2:111122223333:host/My-Host-28aef605
@@ -26,17 +26,16 @@ CONNECTIONS_SERVICES = ("codestar-connections", "codeconnections")
 
 @dataclass(frozen=True, slots=True)
 class ResourceKind:
-    """A resource type of the connections services: its store kind, ARN type and scope."""
+    """A resource type of the connections services: its store kind and ARN type."""
 
     kind: str  # the store's record kind
     arn_type: str  # the ARN's resource type
     noun: str  # what error messages call it
-    regional: bool  # False: found from every Region (connections are global)
 
 
-CONNECTION = ResourceKind("connection", "connection", "Connection", regional=False)
-HOST = ResourceKind("host", "host", "Host", regional=True)
-REPOSITORY_LINK = ResourceKind("repository_link", "repository-link", "Repository link", regional=True)
+CONNECTION = ResourceKind("connection", "connection", "Connection")
+HOST = ResourceKind("host", "host", "Host")
+REPOSITORY_LINK = ResourceKind("repository_link", "repository-link", "Repository link")
 
 TAGGABLE: dict[str, ResourceKind] = {kind.arn_type: kind for kind in (CONNECTION, HOST, REPOSITORY_LINK)}
 """The resource types TagResource, UntagResource and ListTagsForResource accept, by ARN type."""

@@ -44,9 +44,9 @@ def _optional(**fields: Any) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
 
-def connection_name_key(account_id: str, name: str) -> str:
-    """A connection's lookup: names are unique in an account."""
-    return f"{account_id}:{name}"
+def connection_name_key(account_id: str, region: str, name: str) -> str:
+    """A connection's lookup: names are unique in an account's Region (store migration 2 made it so)."""
+    return f"{account_id}:{region}:{name}"
 
 
 def repository_key(region: str, connection_id: str, owner: str, repository: str) -> str:
@@ -90,7 +90,7 @@ class Connection:
                             **{TOKEN_FIELD: self.token_ciphertext})}
         return Record(account_id=self.account_id, kind=CONNECTION.kind, id=self.id, arn=self.arn, name=self.name,
                       data=data, created_at=self.created_at, updated_at=self.updated_at,
-                      lookup=connection_name_key(self.account_id, self.name))
+                      lookup=connection_name_key(self.account_id, self.region, self.name))
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,8 +3,7 @@
 The service counts inside its write transaction (which serialises against every
 other write of the account, so counting and inserting cannot be raced past the
 limit, even by several replicas sharing one database) and asks the quota whether
-one more fits. Connections are global and count across the account; hosts and
-repository links are regional and count per Region.
+one more fits. Every quota counts per Region, as AWS's do.
 """
 
 from __future__ import annotations
@@ -16,15 +15,15 @@ from codeconn.domain.arns import CONNECTION, HOST, REPOSITORY_LINK, ResourceKind
 
 @dataclass(frozen=True, slots=True)
 class Quota:
-    """How many resources of one kind an account may hold (per Region for regional kinds)."""
+    """How many resources of one kind an account may hold in one Region."""
 
     kind: ResourceKind
     limit: int
     noun: str  # plural, as the message says it
 
-    def scope(self, region: str) -> dict[str, str] | None:
-        """The records that count against the quota: the Region's for a regional kind, else all."""
-        return {"Region": region} if self.kind.regional else None
+    def scope(self, region: str) -> dict[str, str]:
+        """The records that count against the quota: the Region's."""
+        return {"Region": region}
 
     def allows_one_more(self, count: int) -> bool:
         """Whether a resource may be added to `count` existing ones."""
@@ -32,9 +31,8 @@ class Quota:
 
     def exceeded(self, region: str) -> str:
         """AWS's LimitExceededException message for this quota."""
-        where = f" in {region}" if self.kind.regional else ""
         return (f"Exceeded the maximum limit for {self.noun}: an account can have {self.limit} "
-                f"{self.noun}{where}.")
+                f"{self.noun} in {region}.")
 
 
 QUOTAS: dict[str, Quota] = {quota.kind.kind: quota for quota in (

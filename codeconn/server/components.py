@@ -34,6 +34,11 @@ def build_components(config: ServeConfig) -> Components:
     A malformed --org-policies directory or a database that cannot be opened is a
     ConfigError: `codeconn serve` prints it and exits, with no traceback.
     """
+    service_models = ServiceModels.load()
+    served = service_models.regions.get("codestar-connections", ())
+    if config.region not in served:
+        raise ConfigError([f"--region {config.region} is not a Region of the connections services; "
+                           f"the served Regions are {', '.join(served)}"])
     try:
         org = load_org_policies(config.org_policies) if config.org_policies is not None else None
     except OrgPolicyError as error:
@@ -48,7 +53,7 @@ def build_components(config: ServeConfig) -> Components:
                                    default_account=config.account_id)
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
-        return Components(store, secrets, directory, authorizer, build_registry(), ServiceModels.load(), iam_catalog)
+        return Components(store, secrets, directory, authorizer, build_registry(), service_models, iam_catalog)
     except BaseException:
         store.close()
         raise

@@ -53,9 +53,10 @@ class ServeConfig:
     `database_url` None means a SQLite file in `data_dir`. `root_credentials` is the
     (access key id, secret) of the default account's root, None for no root key;
     it is kept out of `repr` so a logged config never shows the secret.
-    `region` is the region this endpoint serves: requests to a regional service
-    (CodeStar Connections, CodeConnections) must be signed for it; IAM and STS,
-    whose models have a global endpoint, accept any region. `allowed_hosts` are
+    Every Region that botocore's endpoint data lists for the connections services
+    is served at once, each kept apart; IAM and STS are global and accept any
+    Region. `region` is the default Region, shown in the banner and the health
+    check. `allowed_hosts` are
     Host names answered besides the loopback names and `host` (`server.origin`).
     The audit log is rotated past `audit_max_bytes`, keeping `audit_keep` older
     files. `limits` are the HTTP layer's timeouts and caps (`server.limits`).

@@ -164,10 +164,11 @@ class Edge:
         return None
 
     def _regions(self, service: ServiceModel | None) -> tuple[str, ...] | None:
-        """The regions a request may be signed for: this endpoint's, unless the service is global."""
-        if service is None or service.metadata.get("globalEndpoint"):
+        """The Regions a request may be signed for: every Region the service's endpoint data lists
+        (all served at once, each kept apart by the service layer); any, for a global service."""
+        if service is None:
             return None
-        return (self._config.region,)
+        return self._service_models.regions.get(service.service_name)
 
     def _fail(self, error: Exception, codec: Codec, trace: _Trace) -> Response:
         """The one place an exception becomes a response, in the protocol's error shape."""

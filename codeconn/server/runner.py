@@ -207,7 +207,8 @@ def banner(config: ServeConfig, port: int, out: TextIO | None = None) -> None:
     url = endpoint_url(config.host, port)
     lines = [
         f"codeconn {__version__} listening on {url}",
-        f"  account {config.account_id}, region {config.region}, IAM {config.iam.value}",
+        f"  account {config.account_id}, default region {config.region} (every Region is served), "
+        f"IAM {config.iam.value}",
         f"  {_credentials_line(config)}",
         f"  data directory {config.data_dir} (database: {_database(config)}; audit log: {config.audit_path})",
         f"  try: aws --endpoint-url {url} codeconnections list-connections",

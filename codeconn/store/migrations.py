@@ -33,6 +33,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 
 from codeconn.store.base import SchemaError
@@ -86,8 +87,33 @@ def _initial_tables(conn: Connection) -> None:
     meta.create_all(conn)
 
 
+def _connection_names_per_region(conn: Connection) -> None:
+    """Version 2: a connection's name is unique in its account's Region, no longer in the account.
+
+    The lookup of a connection record was `<account>:<name>`; it becomes
+    `<account>:<Region>:<name>` with the Region the record holds, so that each
+    Region keeps its own connections (the service's connection_name_key).
+    """
+    meta = MetaData()
+    records = Table(
+        "records", meta,
+        Column("seq", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+        Column("account_id", String, nullable=False),
+        Column("kind", String, nullable=False),
+        Column("name", String, nullable=False),
+        Column("lookup", String, nullable=True),
+        Column("data", json_document(), nullable=False),
+    )
+    rows = conn.execute(select(records.c.seq, records.c.account_id, records.c.name, records.c.data)
+                        .where(records.c.kind == "connection")).all()
+    for seq, account_id, name, data in rows:
+        conn.execute(update(records).where(records.c.seq == seq)
+                     .values(lookup=f"{account_id}:{data.get('Region', '')}:{name}"))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "accounts, records and tags", _initial_tables),
+    Migration(2, "connection names unique per Region", _connection_names_per_region),
 )
 
 

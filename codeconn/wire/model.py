@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+from botocore.regions import EndpointResolver
 
 HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts")
 """The botocore service names codeconn answers for."""
@@ -69,6 +70,8 @@ class ServiceModels:
     """(service segment, operation segment) -> operation, for services speaking RPC v2 CBOR."""
     actions: Mapping[tuple[str, str], OperationModel]
     """(Version, Action) -> operation, for services speaking AWS Query."""
+    regions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Service -> the Regions of the `aws` partition it is offered in (empty: a global service)."""
 
     @classmethod
     def load(cls, names: Iterable[str] = HOSTED_SERVICES, data_paths: Iterable[str] = ()) -> ServiceModels:
@@ -100,7 +103,31 @@ class ServiceModels:
                     rpc_paths[(prefix, name)] = rpc_paths[(short, name)] = operation
                 if QUERY in speaks:
                     actions[(service.api_version, name)] = operation
-        return cls(services, targets, rpc_paths, actions)
+        return cls(services, targets, rpc_paths, actions, _regions(loader, services))
+
+
+REGIONS_OF_RENAMED: Mapping[str, str] = {"codeconnections": "codestar-connections"}
+"""A renamed service offered where its former name is: botocore's endpoint data lists no
+Regions for codeconnections (its endpoints come from rules), and AWS renamed CodeStar
+Connections to CodeConnections in every Region it was offered in."""
+
+
+def _regions(loader: Loader, services: Mapping[str, ServiceModel]) -> dict[str, tuple[str, ...]]:
+    """Each regional service's Regions in the `aws` partition, from botocore's endpoint data."""
+    resolver = EndpointResolver(loader.load_data("endpoints"))
+    regions: dict[str, tuple[str, ...]] = {}
+    for name, service in services.items():
+        if service.metadata.get("globalEndpoint"):
+            continue
+        endpoint_prefix = service.metadata.get("endpointPrefix", name)
+        listed = resolver.get_available_endpoints(endpoint_prefix, "aws")
+        if not listed and name in REGIONS_OF_RENAMED:
+            former = REGIONS_OF_RENAMED[name]
+            listed = resolver.get_available_endpoints(services[former].metadata.get("endpointPrefix", former)
+                                                      if former in services else former, "aws")
+        if listed:
+            regions[name] = tuple(sorted(listed))
+    return regions
 
 
 @functools.cache
@@ -209,6 +236,7 @@ __all__ = [
     "HOSTED_SERVICES",
     "JSON",
     "QUERY",
+    "REGIONS_OF_RENAMED",
     "RPC_V2_CBOR",
     "ServiceModels",
     "KeyMap",

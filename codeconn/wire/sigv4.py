@@ -319,7 +319,8 @@ def _check_scope(signed: SignedRequest, family: Family, service: str | None,
     """Every scope fault at once, joined as AWS joins them."""
     scope, problems = signed.scope, []
     if regions is not None and scope.region not in regions:
-        problems.append(f"Credential should be scoped to a valid region, not '{scope.region}'.")
+        problems.append(f"Credential should be scoped to a valid region, not '{scope.region}'. "
+                        f"Regions served: {', '.join(sorted(regions))}.")
     if service is not None and scope.service != service:
         problems.append(f"Credential should be scoped to correct service: '{service}'.")
     if scope.terminator != TERMINATOR:

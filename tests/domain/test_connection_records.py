@@ -32,15 +32,15 @@ LINK_ARN = f"arn:aws:codeconnections:us-east-1:{ACCOUNT}:repository-link/0f1e2d3
 CONNECTIONS = [
     pytest.param(record("connection", CONNECTION_ARN.rsplit("/", 1)[1], CONNECTION_ARN, "my-conn", {
         "ProviderType": "GitHub", "ConnectionStatus": "PENDING", "OwnerAccountId": ACCOUNT, "Region": "us-east-1"},
-        f"{ACCOUNT}:my-conn"), id="cloud provider"),
+        f"{ACCOUNT}:us-east-1:my-conn"), id="cloud provider"),
     pytest.param(record("connection", CONNECTION_ARN.rsplit("/", 1)[1], CONNECTION_ARN, "ghes", {
         "ProviderType": "GitHubEnterpriseServer", "ConnectionStatus": "AVAILABLE", "OwnerAccountId": ACCOUNT,
-        "Region": "us-east-1", "HostArn": HOST_ARN, TOKEN_FIELD: "v1:ciphertext"}, f"{ACCOUNT}:ghes"),
+        "Region": "us-east-1", "HostArn": HOST_ARN, TOKEN_FIELD: "v1:ciphertext"}, f"{ACCOUNT}:us-east-1:ghes"),
         id="through a host, with a token"),
     pytest.param(record("connection", CONNECTION_ARN.rsplit("/", 1)[1], CONNECTION_ARN, "dr", {
         "ProviderType": "GitHubEnterpriseCloudDataResidency", "ConnectionStatus": "ERROR",
         "OwnerAccountId": ACCOUNT, "Region": "us-east-1", "ProviderEndpoint": "https://x.ghe.com"},
-        f"{ACCOUNT}:dr"), id="with an endpoint"),
+        f"{ACCOUNT}:us-east-1:dr"), id="with an endpoint"),
 ]
 
 
@@ -57,8 +57,8 @@ def test_the_provider_token_is_not_in_a_connections_repr() -> None:
     assert "ciphertext" not in repr(connection)
 
 
-def test_a_connection_name_is_its_lookup_in_the_account() -> None:
-    assert connection_name_key(ACCOUNT, "my-conn") == f"{ACCOUNT}:my-conn"
+def test_a_connection_name_is_its_lookup_in_the_accounts_region() -> None:
+    assert connection_name_key(ACCOUNT, "eu-west-1", "my-conn") == f"{ACCOUNT}:eu-west-1:my-conn"
 
 
 HOSTS = [

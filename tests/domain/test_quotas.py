@@ -18,14 +18,14 @@ def test_one_more_fits_only_below_the_limit() -> None:
     assert not quota.allows_one_more(51)
 
 
-def test_connections_count_across_the_account_and_others_per_region() -> None:
-    assert QUOTAS[CONNECTION.kind].scope("eu-west-1") is None
+def test_every_kind_counts_per_region() -> None:
+    assert QUOTAS[CONNECTION.kind].scope("eu-west-1") == {"Region": "eu-west-1"}
     assert QUOTAS[HOST.kind].scope("eu-west-1") == {"Region": "eu-west-1"}
     assert QUOTAS[REPOSITORY_LINK.kind].scope("eu-west-1") == {"Region": "eu-west-1"}
 
 
 def test_the_message_names_the_scope() -> None:
     assert QUOTAS[CONNECTION.kind].exceeded("us-east-1") == \
-        "Exceeded the maximum limit for connections: an account can have 250 connections."
+        "Exceeded the maximum limit for connections: an account can have 250 connections in us-east-1."
     assert QUOTAS[REPOSITORY_LINK.kind].exceeded("us-east-1") == \
         "Exceeded the maximum limit for repository links: an account can have 100 repository links in us-east-1."

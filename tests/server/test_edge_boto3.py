@@ -180,11 +180,15 @@ def test_cbor_clients_are_answered_in_cbor(server: LiveServer, monkeypatch: pyte
     assert [value.decode() if isinstance(value, bytes) else value for value in sent] == ["rpc-v2-cbor"] * 2
 
 
-def test_regional_services_want_this_endpoints_region(server: LiveServer) -> None:
+def test_regional_services_want_one_of_their_regions(server: LiveServer) -> None:
+    """Every Region botocore's endpoint data lists for the service is served; others are refused, listed."""
+    assert "Connections" in server.client("codeconnections", region="eu-west-1").list_connections()
     with pytest.raises(ClientError) as raised:
-        server.client("codeconnections", region="eu-west-1").list_connections()
-    assert error_of(raised) == ("InvalidSignatureException", 400,
-                                "Credential should be scoped to a valid region, not 'eu-west-1'.")
+        server.client("codeconnections", region="af-south-1").list_connections()
+    code, status, message = error_of(raised)
+    assert (code, status) == ("InvalidSignatureException", 400)
+    assert message.startswith("Credential should be scoped to a valid region, not 'af-south-1'. Regions served: ")
+    assert "eu-west-1, eu-west-2" in message and "us-east-1" in message
     assert server.client("iam", region="eu-west-1").get_user()["User"]["UserName"] == "alice"
     assert server.client("sts", region="eu-west-1").get_caller_identity()["Account"] == "000000000000"
 

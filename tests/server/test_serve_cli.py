@@ -172,3 +172,11 @@ def test_a_malformed_org_policy_is_bad_input_naming_file_and_path(tmp_path: Path
                                       "--org-policies", str(tmp_path / "org")])
     assert result.exit_code == 2
     assert "allow.json: Statement[0].Effect" in result.stderr
+
+
+def test_a_region_the_connections_services_do_not_have_is_bad_input_listing_those_served(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["serve", "--port", "0", "--data-dir", str(tmp_path / "data"),
+                                      "--region", "af-south-1"])
+    assert result.exit_code == 2
+    assert "--region af-south-1 is not a Region of the connections services" in result.stderr
+    assert "eu-west-1" in result.stderr and "ap-southeast-2" in result.stderr

@@ -180,3 +180,28 @@ def test_steps_must_be_numbered_in_order(numbers: list[int]) -> None:
     steps = [Migration(n, f"step {n}", lambda conn: None) for n in numbers]
     with pytest.raises(SchemaError, match="in order"):
         migrate(create_engine("sqlite://"), steps)
+
+
+def test_migration_2_scopes_connection_names_to_their_region(durable_url: str) -> None:
+    """A database written before connections became regional keeps its connections, named per Region."""
+    from datetime import datetime, timezone
+
+    from codeconn.store.schema import records
+
+    engine = create_store_engine(parse_url(durable_url, None)).engine
+    try:
+        migrate(engine, MIGRATIONS[:1])
+        now = datetime.now(timezone.utc)
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO accounts (account_id) VALUES ('111122223333')"))
+            for kind, record_id, lookup in (("connection", "c1", "111122223333:app"),
+                                            ("host", "h1", None)):
+                conn.execute(insert(records).values(
+                    account_id="111122223333", kind=kind, id=record_id, arn=f"arn:{record_id}", name="app",
+                    lookup=lookup, data={"Region": "eu-west-1"}, created_at=now, updated_at=now))
+        assert migrate(engine) == [2]
+        with engine.connect() as conn:
+            found = dict(conn.execute(records.select().with_only_columns(records.c.kind, records.c.lookup)).all())
+    finally:
+        engine.dispose()
+    assert found == {"connection": "111122223333:eu-west-1:app", "host": None}

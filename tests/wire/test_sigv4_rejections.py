@@ -286,8 +286,8 @@ CASES = [
                  id="wrong terminator"),
     pytest.param(Rejection(lambda s: s.header("POST", f"{ENDPOINT}/", service="iam", region="eu-west-1"),
                            AuthFailure.SIGNATURE_MISMATCH,
-                           "Credential should be scoped to a valid region, not 'eu-west-1'. "
-                           "Credential should be scoped to correct service: 'codestar-connections'.",
+                           "Credential should be scoped to a valid region, not 'eu-west-1'. Regions served: "
+                           "us-west-2. Credential should be scoped to correct service: 'codestar-connections'.",
                            options={"service": "codestar-connections", "regions": {"us-west-2"}}),
                  id="signed for another region and service"),
 ]

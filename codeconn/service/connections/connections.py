@@ -90,14 +90,14 @@ def get_connection(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_connections(call: Call, params: dict[str, Any]) -> dict[str, Any]:
-    """ListConnections: every connection of the account (they are global), filtered by provider or host."""
+    """ListConnections: the connections of the account in this Region, filtered by provider or host."""
     provider, host_arn = params.get("ProviderTypeFilter"), params.get("HostArnFilter")
     call.authorize(resource=arn_for(call, CONNECTION, "*"),
                    context=without_none({key(call, "ProviderTypeFilter"): provider}))
-    listing = f"ListConnections|{provider}|{host_arn}"
+    listing = f"ListConnections|{call.region}|{provider}|{host_arn}"
     with call.store.read(call.account_id) as reader:
         page = read_page(reader, CONNECTION.kind, params, listing=listing,
-                         where=without_none({"ProviderType": provider, "HostArn": host_arn}) or None)
+                         where={"Region": call.region, **without_none({"ProviderType": provider, "HostArn": host_arn})})
     return {"Connections": [connection_view(Connection.from_record(record), call.service) for record in page],
             **next_token(page, listing)}
 
@@ -166,7 +166,7 @@ def _usable_host(call: Call, record: Record | None, host: Found) -> Host:
 
 
 def _name_taken(name: str) -> ServiceError:
-    return ResourceAlreadyExistsException(f"A connection named {name} already exists in this account.")
+    return ResourceAlreadyExistsException(f"A connection named {name} already exists in this account and Region.")
 
 
 __all__ = [

@@ -51,11 +51,10 @@ class Found:
 
 
 def find(reader: Reader, call: Call, kind: ResourceKind, arn: str) -> Record | None:
-    """The record whose ARN is exactly `arn`, in the caller's account (and Region, for regional kinds)."""
+    """The record whose ARN is exactly `arn`, in the caller's account and Region."""
     parsed = parse_arn(arn)
-    if parsed is None or parsed.resource_type != kind.arn_type or parsed.account != call.account_id:
-        return None
-    if kind.regional and parsed.region != call.region:
+    if (parsed is None or parsed.resource_type != kind.arn_type or parsed.account != call.account_id
+            or parsed.region != call.region):
         return None
     record = reader.get(kind.kind, parsed.resource_id)
     return record if record is not None and record.arn == arn else None
@@ -64,7 +63,7 @@ def find(reader: Reader, call: Call, kind: ResourceKind, arn: str) -> Record | N
 def find_id(reader: Reader, call: Call, kind: ResourceKind, resource_id: str) -> Record | None:
     """The record with this id in the caller's account and Region."""
     record = reader.get(kind.kind, resource_id)
-    if record is None or (kind.regional and record.data.get("Region") != call.region):
+    if record is None or record.data.get("Region") != call.region:
         return None
     return record
 

@@ -22,7 +22,7 @@ from codeconn.service.tagging import request_tag_context, tag_list
 MAX_TAGS = 50
 RESERVED_PREFIX = "aws:"
 
-_ANY_RESOURCE = ResourceKind("", "", "Resource", regional=True)
+_ANY_RESOURCE = ResourceKind("", "", "Resource")
 
 
 def tags_from_request(tags_given: Iterable[Mapping[str, str]] | None) -> dict[str, str]:

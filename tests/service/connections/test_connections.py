@@ -58,10 +58,16 @@ def test_only_the_resources_own_arn_names_it(bench: Bench) -> None:
         bench.invoke("GetConnection", ConnectionArn=alias)
 
 
-def test_connections_are_global(bench: Bench) -> None:
+def test_connections_are_regional(bench: Bench) -> None:
+    """Each Region keeps its own connections: not found, not listed, and their names free elsewhere."""
     arn = bench.connection()
-    assert bench.invoke("GetConnection", region="eu-west-1", ConnectionArn=arn)["Connection"]["ConnectionArn"] == arn
-    assert len(bench.invoke("ListConnections", region="eu-west-1")["Connections"]) == 1
+    with pytest.raises(ResourceNotFoundException):
+        bench.invoke("GetConnection", region="eu-west-1", ConnectionArn=arn)
+    assert bench.invoke("ListConnections", region="eu-west-1")["Connections"] == []
+    other = bench.invoke("CreateConnection", region="eu-west-1", ConnectionName="my-github",
+                         ProviderType="GitHub")["ConnectionArn"]
+    assert other.startswith("arn:aws:codestar-connections:eu-west-1:")
+    assert [c["ConnectionArn"] for c in bench.invoke("ListConnections")["Connections"]] == [arn]
 
 
 def test_the_status_moves_from_pending_once_the_handshake_is_done(bench: Bench) -> None:
@@ -167,7 +173,7 @@ def test_the_251st_connection_exceeds_the_quota_and_leaves_nothing_behind(bench:
     with pytest.raises(LimitExceededException) as exceeded:
         bench.connection("one-too-many", Tags=[{"Key": "team", "Value": "ci"}])
     assert exceeded.value.message == (
-        "Exceeded the maximum limit for connections: an account can have 250 connections.")
+        "Exceeded the maximum limit for connections: an account can have 250 connections in us-east-1.")
     assert bench.count("connection") == limit
     with bench.store.read(ACCOUNT) as reader:
         assert reader.get_by_lookup("connection", f"{ACCOUNT}:one-too-many") is None

@@ -114,4 +114,4 @@ def test_a_token_is_bound_to_its_operation_and_filters(bench: Bench) -> None:
     filtered = bench.invoke("ListConnections", MaxResults=1, ProviderTypeFilter="GitHub")["NextToken"]
     with pytest.raises(ValidationException):
         bench.invoke("ListConnections", NextToken=filtered)
-    assert decode_token(filtered, "ListConnections|GitHub|None") is not None
+    assert decode_token(filtered, "ListConnections|us-east-1|GitHub|None") is not None

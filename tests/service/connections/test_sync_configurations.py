@@ -44,15 +44,15 @@ def test_one_configuration_per_resource_and_sync_type(bench: Bench, link: str) -
     with pytest.raises(ResourceAlreadyExistsException):
         bench.sync_configuration(link, Branch="dev")
     bench.sync_configuration(link, "other-stack")
-    europe = bench.invoke("CreateRepositoryLink", region="eu-west-1", ConnectionArn=_connection_of(bench, link),
+    in_europe = bench.invoke("CreateConnection", region="eu-west-1", ConnectionName="eu",
+                             ProviderType="GitHub")["ConnectionArn"]
+    bench.set_data("connection", in_europe, ConnectionStatus="AVAILABLE")
+    europe = bench.invoke("CreateRepositoryLink", region="eu-west-1", ConnectionArn=in_europe,
                           OwnerId="octo", RepositoryName="app")["RepositoryLinkInfo"]["RepositoryLinkId"]
     bench.invoke("CreateSyncConfiguration", region="eu-west-1", RepositoryLinkId=europe, ResourceName="my-stack",
                  Branch="main", ConfigFile="d.yaml", RoleArn=ROLE_ARN, **SYNC)
     assert bench.count("sync_configuration") == 3
 
-
-def _connection_of(bench: Bench, link: str) -> str:
-    return str(bench.invoke("GetRepositoryLink", RepositoryLinkId=link)["RepositoryLinkInfo"]["ConnectionArn"])
 
 
 def test_a_configuration_needs_a_link_of_the_region(bench: Bench, link: str) -> None:
