@@ -10,7 +10,10 @@ The modules:
   Bitbucket Cloud; `azure_devops`: Azure DevOps Services.
 - `http`: the HTTP plumbing the remote adapters share (`ProviderHttp`: retries and
   rate-limit waits within a bound, error mapping, pagination, scrubbing, downloads);
-  `oauth`: PKCE and the `OAuthHandshake` every remote adapter extends; `names`:
+  `authorization`: the `Auth` a request carries and the scrubbing of its secrets;
+  `pages`: how a listing names its next page (Link, X-Next-Page, a body's `next`,
+  a continuation token); `oauth`: PKCE and the `OAuthHandshake` every remote
+  adapter extends; `names`:
   the owner, repository, branch and commit allow-lists; `archives`: rewriting a
   provider's zip so the tree sits at its root.
 

@@ -58,18 +58,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
-from codeconn.providers.http import (
-    STATUS_ERRORS,
-    Auth,
-    ProviderHttp,
-    Sleep,
-    continuation_token,
-    oauth_error,
-    require_token,
-    segment,
-)
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import STATUS_ERRORS, ProviderHttp, Sleep, oauth_error
 from codeconn.providers.names import check_branch, check_commit, check_owner, check_project, check_repository
 from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import continuation_token, segment
 from codeconn.store import Secret
 
 API_URL = "https://dev.azure.com"

@@ -49,9 +49,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
-from codeconn.providers.http import Auth, ProviderHttp, Sleep, next_in_body, oauth_error, require_token, segment
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import ProviderHttp, Sleep, oauth_error
 from codeconn.providers.names import check_branch, check_commit, check_owner, check_repository
 from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import next_in_body, segment
 from codeconn.store import Secret
 
 API_URL = "https://api.bitbucket.org/2.0"

@@ -50,7 +50,8 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
-from codeconn.providers.http import Auth, ProviderHttp, Retries, Sleep, basic_authorization, require_token
+from codeconn.providers.authorization import Auth, basic_authorization, require_token
+from codeconn.providers.http import ProviderHttp, Retries, Sleep
 from codeconn.providers.names import check_branch, check_commit, check_owner, check_repository
 from codeconn.providers.oauth import OAuthHandshake
 

@@ -48,19 +48,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
-from codeconn.providers.http import (
-    Auth,
-    ProviderHttp,
-    Sleep,
-    first_of,
-    next_link,
-    next_page_header,
-    oauth_error,
-    require_token,
-    segment,
-)
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import ProviderHttp, Sleep, oauth_error
 from codeconn.providers.names import check_branch, check_commit, check_namespace, check_repository
 from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import first_of, next_link, next_page_header, segment
 
 GITLAB_COM = "https://gitlab.com"
 DEFAULT_SCOPES = ("read_user", "read_api", "read_repository", "write_repository")

@@ -13,7 +13,7 @@ reused) and speaks its provider's REST API through four calls:
 What stays provider-specific is passed in, never written here: the display name
 used in messages, how the provider says "rate limited" (`RateLimitRule`), what
 is retried (`Retries`), how to read the message of an error body (`describe`),
-how a page names the next one (`NextPage`: `next_link`, `next_page_header`,
+how a page names the next one (a `pages.NextPage`: `next_link`, `next_page_header`,
 `next_in_body`, `continuation_token`, or `first_of` several), the status-to-error
 table (`errors`) and the wording of messages (`message_format`).
 
@@ -33,7 +33,7 @@ name the provider, the status, the method and the URL without its query, and the
 provider's own message; the plaintext of every secret of the request (`Auth`,
 `Secret` form values) is scrubbed from them and from the log lines.
 
-Secrets: `Auth` is built by the adapter at the moment of the call; this module
+Secrets: `authorization.Auth` is built by the adapter at the moment of the call; this module
 never stores it. httpx drops `Authorization` when a redirect leaves the origin,
 and `paginate` refuses a next page on another origin, so a token goes only where
 the adapter sent it.
@@ -41,24 +41,21 @@ the adapter sent it.
 
 from __future__ import annotations
 
-import base64
 import email.utils
 import logging
 import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 
 from codeconn.clock import Clock, utc_now
 from codeconn.providers.base import (
-    Credential,
     ProviderAuthFailed,
     ProviderError,
     ProviderNotFound,
@@ -67,6 +64,8 @@ from codeconn.providers.base import (
     ProviderSettings,
     ProviderUnavailable,
 )
+from codeconn.providers.authorization import Auth, scrub
+from codeconn.providers.pages import NextPage, next_link
 from codeconn.store import Secret
 
 _log = logging.getLogger(__name__)
@@ -156,57 +155,6 @@ def _retry_after(value: str, now: datetime) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-# -- authentication -----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Auth:
-    """How one request authenticates: the header sent, and the plaintexts to scrub from anything shown."""
-
-    header: str
-    value: Secret
-    secrets: tuple[Secret, ...]
-
-    @classmethod
-    def bearer(cls, token: Secret) -> Auth:
-        """`Authorization: Bearer <token>` (RFC 6750)."""
-        return cls("Authorization", Secret("Bearer " + token.reveal()), (token,))
-
-    @classmethod
-    def basic(cls, username: str, password: Secret) -> Auth:
-        """`Authorization: Basic base64(username:password)` (RFC 7617); the encoded form is scrubbed too."""
-        value = basic_authorization(username, password)
-        return cls("Authorization", value, (password, Secret(value.reveal().removeprefix("Basic "))))
-
-    def headers(self) -> dict[str, str]:
-        return {self.header: self.value.reveal()}
-
-
-def bearer(token: Secret) -> dict[str, str]:
-    """`Authorization: Bearer <token>` as a header dict, for callers that pass plain headers."""
-    return Auth.bearer(token).headers()
-
-
-def basic_authorization(username: str, password: Secret) -> Secret:
-    """The value of `Authorization: Basic base64(username:password)`, kept a Secret (for git remotes' headers)."""
-    pair = f"{username}:{password.reveal()}".encode()
-    return Secret("Basic " + base64.b64encode(pair).decode("ascii"))
-
-
-def require_token(credential: Credential, provider: str) -> Secret:
-    """The credential's token; a credential without one (local mode's) is ProviderAuthFailed."""
-    if credential.token is None:
-        raise ProviderAuthFailed(f"{provider} needs a token, and the credential has none")
-    return credential.token
-
-
-def scrub(text: str, secrets: Sequence[Secret]) -> str:
-    """`text` with every non-empty plaintext of `secrets` replaced by `***`."""
-    for secret in secrets:
-        plain = secret.reveal()
-        if plain:
-            text = text.replace(plain, "***")
-    return text
-
-
 # -- error bodies -----------------------------------------------------------------------------------
 def oauth_error(body: Any) -> str | None:
     """The message of an RFC 6749 §5.2 error body (`error`, `error_description`), shared by every token endpoint."""
@@ -225,65 +173,6 @@ def json_message(body: Any) -> str | None:
         if isinstance(message, Mapping) and isinstance(message.get("message"), str):  # Bitbucket: {"error": {...}}
             return str(message["message"])
     return None
-
-
-# -- pagination ---------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Next:
-    """Where the next page is: a URL (absolute or relative to the page's) and the query to send with it."""
-
-    url: str
-    params: Mapping[str, str] = field(default_factory=dict)
-
-
-NextPage = Callable[[Any, httpx.Response], Next | None]  # (the page's body, the page's response)
-
-
-def next_link(body: Any, response: httpx.Response) -> Next | None:
-    """`Link: <...>; rel="next"` (RFC 8288; GitHub, GitLab): the URL carries its own query."""
-    url = response.links.get("next", {}).get("url")
-    return Next(url) if url else None
-
-
-def next_page_header(body: Any, response: httpx.Response) -> Next | None:
-    """GitLab's `X-Next-Page` number, on the same URL and query."""
-    number = response.headers.get("X-Next-Page", "").strip()
-    return _same_url(response, "page", number) if number else None
-
-
-def next_in_body(body: Any, response: httpx.Response) -> Next | None:
-    """Bitbucket's absolute `next` URL in a paged body (it carries its own query)."""
-    following = body.get("next") if isinstance(body, Mapping) else None
-    return Next(following) if isinstance(following, str) and following else None
-
-
-def continuation_token(body: Any, response: httpx.Response) -> Next | None:
-    """Azure DevOps' `x-ms-continuationtoken` header, sent back as `continuationToken` on the same URL."""
-    token = response.headers.get("x-ms-continuationtoken")
-    return _same_url(response, "continuationToken", token) if token else None
-
-
-def first_of(*readers: NextPage) -> NextPage:
-    """A `NextPage` answering the first of `readers` that finds a next page."""
-    def read(body: Any, response: httpx.Response) -> Next | None:
-        return next((found for reader in readers if (found := reader(body, response)) is not None), None)
-    return read
-
-
-def _same_url(response: httpx.Response, name: str, value: str) -> Next:
-    url = response.request.url
-    return Next(str(url.copy_with(query=None)), {**dict(url.params), name: value})
-
-
-def segment(value: str) -> str:
-    """`value` as one URL path segment: every `/` and reserved character escaped, dot segments refused.
-
-    Names checked by `names.py` need no more; a name that may hold a slash (a
-    GitLab project path) is escaped whole so it cannot reach another endpoint.
-    """
-    if value in {"", ".", ".."}:
-        raise ProviderNotFound(f"no such name: {value!r}")
-    return quote(value, safe="")
 
 
 class ProviderHttp:
@@ -513,24 +402,11 @@ __all__ = [
     "REST_MESSAGES",
     "REST_RATE_LIMIT",
     "STATUS_ERRORS",
-    "Auth",
     "Describe",
-    "Next",
-    "NextPage",
     "ProviderHttp",
     "RateLimitRule",
     "Retries",
     "Sleep",
-    "basic_authorization",
-    "bearer",
-    "continuation_token",
-    "first_of",
     "json_message",
-    "next_in_body",
-    "next_link",
-    "next_page_header",
     "oauth_error",
-    "require_token",
-    "scrub",
-    "segment",
 ]

@@ -29,7 +29,8 @@ from codeconn.providers.base import (
     ProviderSettings,
     ProviderUnavailable,
 )
-from codeconn.providers.http import Auth, ProviderHttp
+from codeconn.providers.authorization import Auth
+from codeconn.providers.http import ProviderHttp
 from codeconn.store import Secret
 
 VERIFIER_BYTES = 48  # 64 characters of base64url: within RFC 7636's 43..128

@@ -21,18 +21,9 @@ from codeconn.providers import (
     ProviderRefused,
     ProviderUnavailable,
 )
-from codeconn.providers.http import (
-    REST_MESSAGES,
-    REST_RATE_LIMIT,
-    Auth,
-    Next,
-    ProviderHttp,
-    RateLimitRule,
-    basic_authorization,
-    bearer,
-    require_token,
-    scrub,
-)
+from codeconn.providers.authorization import Auth, basic_authorization, bearer, require_token, scrub
+from codeconn.providers.http import REST_MESSAGES, REST_RATE_LIMIT, ProviderHttp, RateLimitRule
+from codeconn.providers.pages import Next
 from codeconn.store import Secret
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
