@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from codeconn.auth.errors import ExpiredCredentials, UnknownCredentials
 from codeconn.iam import PolicySet, parse_principal
 from codeconn.service.call import Caller
-from codeconn.service.clock import Clock, utc_now
+from codeconn.clock import Clock, utc_now
 from codeconn.service.iam import sessions
 from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, generation
 from codeconn.service.iam.principals import PolicyParser, for_role, for_user

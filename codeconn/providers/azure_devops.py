@@ -37,22 +37,11 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from codeconn.providers._oauth import OAuthHandshake, required_token
-from codeconn.providers._rest import (
-    Auth,
-    Clock,
-    Page,
-    RestClient,
-    Sleep,
-    basic,
-    bearer,
-    oauth_error,
-    segment,
-    utc_now,
-)
+from codeconn.clock import Clock, utc_now
 from codeconn.providers.base import (
     Branch,
     Credential,
@@ -69,6 +58,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import STATUS_ERRORS, ProviderHttp, Sleep, oauth_error
+from codeconn.providers.names import check_branch, check_commit, check_owner, check_project, check_repository
+from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import continuation_token, segment
 from codeconn.store import Secret
 
 API_URL = "https://dev.azure.com"
@@ -78,7 +72,7 @@ AZURE_DEVOPS_RESOURCE = "499b84ac-1321-427f-aa17-267ca6975798"  # Entra's applic
 DEFAULT_SCOPES = (f"{AZURE_DEVOPS_RESOURCE}/.default", "offline_access")
 API_VERSION = "7.1"
 HEADS = "refs/heads/"
-STATUS_ERRORS: Mapping[int, type[ProviderError]] = {203: ProviderAuthFailed}
+ERRORS: Mapping[int, type[ProviderError]] = {**STATUS_ERRORS, 203: ProviderAuthFailed}  # 203: a sign-in page
 
 
 def describe(body: Any) -> str | None:
@@ -88,14 +82,10 @@ def describe(body: Any) -> str | None:
     return oauth_error(body)
 
 
-def next_page(body: Any, response: httpx.Response) -> Page:
-    """An Azure DevOps page: `value` (or a bare list), and the continuation token header while there is more."""
-    items = body if isinstance(body, list) else (body or {}).get("value") or []
-    token = response.headers.get("x-ms-continuationtoken")
-    if not token:
-        return Page(items)
-    params = {**dict(response.request.url.params), "continuationToken": token}
-    return Page(items, str(response.request.url.copy_with(query=None)), params)
+def values(body: Any) -> list[Any]:
+    """The items of an Azure DevOps page: `value` (or a bare list); the next page is the continuation token header
+    (`http.continuation_token`)."""
+    return body if isinstance(body, list) else list((body or {}).get("value") or [])
 
 
 def split_name(repository: str) -> tuple[str, str]:
@@ -103,7 +93,7 @@ def split_name(repository: str) -> tuple[str, str]:
     project, slash, name = repository.partition("/")
     if not slash or not project or not name or "/" in name:
         raise ProviderNotFound(f"no repository {repository!r}: Azure DevOps names are <project>/<repository>")
-    return project, name
+    return check_project(project), check_repository(name)
 
 
 class AzureDevOpsProvider(OAuthHandshake):
@@ -113,8 +103,8 @@ class AzureDevOpsProvider(OAuthHandshake):
     authorize_path = "/authorize"
     token_path = "/token"
 
-    def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock, vssps_url: str | None) -> None:
-        super().__init__(settings, http, now, web_url=ENTRA_URL, default_scopes=DEFAULT_SCOPES)
+    def __init__(self, settings: ProviderSettings, http: ProviderHttp, now: Clock, vssps_url: str | None) -> None:
+        super().__init__(settings, http, now, web_url=settings.web_url or ENTRA_URL, default_scopes=DEFAULT_SCOPES)
         self.api_url = (settings.api_url or API_URL).rstrip("/")
         self.vssps_url = (vssps_url or VSSPS_OF_API.get(self.api_url, self.api_url)).rstrip("/")
         self.git_url = (settings.git_url or self.api_url).rstrip("/")
@@ -128,7 +118,7 @@ class AzureDevOpsProvider(OAuthHandshake):
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET {vssps}/_apis/profile/profiles/me`: the profile id, and the e-mail address as login."""
-        profile = self.http.json("GET", f"{self.vssps_url}/_apis/profile/profiles/me", auth=self._auth(credential),
+        profile = self.http.get_json(f"{self.vssps_url}/_apis/profile/profiles/me", auth=self._auth(credential),
                                  params={"api-version": API_VERSION})
         return ProviderUser(id=str(profile["id"]),
                             login=str(profile.get("emailAddress") or profile.get("displayName") or profile["id"]))
@@ -136,23 +126,23 @@ class AzureDevOpsProvider(OAuthHandshake):
     def installation_targets(self, credential: Credential) -> Sequence[InstallationTarget]:
         """The organizations the user belongs to: `GET {vssps}/_apis/accounts?memberId=<profile id>`."""
         user = self.current_user(credential)
-        accounts = self.http.pages(f"{self.vssps_url}/_apis/accounts", auth=self._auth(credential),
-                                   params={"memberId": user.id, "api-version": API_VERSION}, read=next_page)
+        accounts = self.http.paginate(f"{self.vssps_url}/_apis/accounts", auth=self._auth(credential),
+                                   params={"memberId": user.id, "api-version": API_VERSION}, items=values, next_page=continuation_token)
         return [InstallationTarget(str(a["accountId"]), str(a["accountId"]), OwnerType.ORGANIZATION,
                                    str(a["accountName"])) for a in accounts]
 
     # -- ProviderAction ---------------------------------------------------------------------
     def list_owners(self, credential: Credential, installation_id: str) -> Sequence[Owner]:
         """The organization the installation id (its account id) names: `GET {vssps}/_apis/accounts/{id}`."""
-        account = self.http.json("GET", f"{self.vssps_url}/_apis/accounts/{segment(installation_id)}",
+        account = self.http.get_json(f"{self.vssps_url}/_apis/accounts/{segment(installation_id)}",
                                  auth=self._auth(credential), params={"api-version": API_VERSION})
         return [Owner(id=str(account["accountId"]), name=str(account["accountName"]), type=OwnerType.ORGANIZATION)]
 
     def list_repositories(self, credential: Credential, owner: str) -> Sequence[Repository]:
         """`GET {api}/{org}/_apis/git/repositories`: every enabled repository of every project."""
-        repositories = self.http.pages(f"{self.api_url}/{segment(owner)}/_apis/git/repositories",
+        repositories = self.http.paginate(f"{self.api_url}/{check_owner(owner)}/_apis/git/repositories",
                                        auth=self._auth(credential), params={"api-version": API_VERSION},
-                                       read=next_page)
+                                       items=values, next_page=continuation_token)
         return [Repository(owner=owner, name=f"{r['project']['name']}/{r['name']}",
                            default_branch=str(r["defaultBranch"]).removeprefix(HEADS) if r.get("defaultBranch")
                            else None,
@@ -165,14 +155,14 @@ class AzureDevOpsProvider(OAuthHandshake):
 
     def get_branch(self, credential: Credential, owner: str, repository: str, branch: str) -> Branch:
         """`GET .../refs?filter=heads/<branch>`: a prefix filter, so the exact name is picked from the answer."""
-        found = [b for b in self._branches(credential, owner, repository, f"heads/{branch}") if b.name == branch]
+        found = [b for b in self._branches(credential, owner, repository, f"heads/{check_branch(branch)}") if b.name == branch]
         if not found:
             raise ProviderNotFound(f"{self.provider_type}: no branch {branch!r} in {owner}/{repository}")
         return found[0]
 
     def _branches(self, credential: Credential, owner: str, repository: str, prefix: str) -> list[Branch]:
-        refs = self.http.pages(f"{self._repository(owner, repository)}/refs", auth=self._auth(credential),
-                               params={"filter": prefix, "api-version": API_VERSION}, read=next_page)
+        refs = self.http.paginate(f"{self._repository(owner, repository)}/refs", auth=self._auth(credential),
+                               params={"filter": prefix, "api-version": API_VERSION}, items=values, next_page=continuation_token)
         return [Branch(name=str(r["name"]).removeprefix(HEADS), commit=str(r["objectId"])) for r in refs]
 
     def archive(self, credential: Credential, owner: str, repository: str, commit: str,
@@ -180,7 +170,7 @@ class AzureDevOpsProvider(OAuthHandshake):
         """`GET .../repositories/{repo}/items?path=/&versionDescriptor...&$format=zip&download=true`."""
         return self.http.download(f"{self._repository(owner, repository)}/items", destination,
                                   auth=self._auth(credential), params={
-                                      "path": "/", "versionDescriptor.version": commit,
+                                      "path": "/", "versionDescriptor.version": check_commit(commit),
                                       "versionDescriptor.versionType": "commit", "$format": "zip",
                                       "download": "true", "api-version": API_VERSION})
 
@@ -188,25 +178,25 @@ class AzureDevOpsProvider(OAuthHandshake):
         """`{git_url}/{org}/{project}/_git/{repo}` with the API's own authorization header."""
         project, name = split_name(repository)
         auth = self._auth(credential)
-        return GitRemote(url=f"{self.git_url}/{owner}/{project}/_git/{name}", headers=((auth.header, auth.value),))
+        return GitRemote(url=f"{self.git_url}/{check_owner(owner)}/{quote(project)}/_git/{name}",
+                         headers=((auth.header, auth.value),))
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _auth(self, credential: Credential) -> Auth:
         """A PAT is Basic with an empty user name; an Entra access token is Bearer."""
-        token = required_token(credential, self.provider_type)
-        return basic("", token) if credential.kind is CredentialKind.PERSONAL_ACCESS_TOKEN else bearer(token)
+        token = require_token(credential, self.provider_type)
+        return Auth.basic("", token) if credential.kind is CredentialKind.PERSONAL_ACCESS_TOKEN else Auth.bearer(token)
 
     def _repository(self, owner: str, repository: str) -> str:
         project, name = split_name(repository)
-        return f"{self.api_url}/{segment(owner)}/{segment(project)}/_apis/git/repositories/{segment(name)}"
+        return f"{self.api_url}/{check_owner(owner)}/{segment(project)}/_apis/git/repositories/{segment(name)}"
 
 
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None, vssps_url: str | None = None) -> Provider:
     """The Azure DevOps adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport,
-                                   status_errors=STATUS_ERRORS)
+    http = ProviderHttp.for_rest(settings, describe, sleep=sleep, now=now, transport=transport, errors=ERRORS)
     return AzureDevOpsProvider(settings, http, now, vssps_url)
 
 
-__all__ = ["AzureDevOpsProvider", "describe", "from_settings", "next_page", "split_name"]
+__all__ = ["AzureDevOpsProvider", "describe", "from_settings", "split_name", "values"]

@@ -34,19 +34,7 @@ from typing import Any
 
 import httpx
 
-from codeconn.providers._oauth import OAuthHandshake, required_token
-from codeconn.providers._rest import (
-    Auth,
-    Clock,
-    Page,
-    RestClient,
-    Sleep,
-    basic,
-    bearer,
-    oauth_error,
-    segment,
-    utc_now,
-)
+from codeconn.clock import Clock, utc_now
 from codeconn.providers.base import (
     Branch,
     Credential,
@@ -61,6 +49,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import ProviderHttp, Sleep, oauth_error
+from codeconn.providers.names import check_branch, check_commit, check_owner, check_repository
+from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import next_in_body, segment
 from codeconn.store import Secret
 
 API_URL = "https://api.bitbucket.org/2.0"
@@ -79,12 +72,9 @@ def describe(body: Any) -> str | None:
     return oauth_error(body)
 
 
-def next_page(body: Any, response: httpx.Response) -> Page:
-    """A Bitbucket page: `values`, and the absolute `next` URL (which carries its own query) until the last."""
-    if not isinstance(body, Mapping):
-        return Page([])
-    following = body.get("next")
-    return Page(list(body.get("values") or []), following if isinstance(following, str) and following else None)
+def values(body: Any) -> list[Any]:
+    """The items of a Bitbucket page (`values`); the next page is the body's `next` URL (`http.next_in_body`)."""
+    return list(body.get("values") or []) if isinstance(body, Mapping) else []
 
 
 class BitbucketProvider(OAuthHandshake):
@@ -94,8 +84,8 @@ class BitbucketProvider(OAuthHandshake):
     authorize_path = "/site/oauth2/authorize"
     token_path = "/site/oauth2/access_token"
 
-    def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
-        super().__init__(settings, http, now, web_url=WEB_URL)
+    def __init__(self, settings: ProviderSettings, http: ProviderHttp, now: Clock) -> None:
+        super().__init__(settings, http, now, web_url=settings.web_url or WEB_URL)
         self.api_url = (settings.api_url or API_URL).rstrip("/")
         self.git_url = (settings.git_url or self.web_url).rstrip("/")
 
@@ -109,17 +99,17 @@ class BitbucketProvider(OAuthHandshake):
     def _token_auth(self) -> Auth:
         if not self.client_id or self.client_secret is None:
             raise ProviderRefused(f"{self.provider_type}: no OAuth consumer key and secret are configured")
-        return basic(self.client_id, self.client_secret)
+        return Auth.basic(self.client_id, self.client_secret)
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET /user`: the account's UUID and username."""
-        user = self.http.json("GET", f"{self.api_url}/user", auth=self._auth(credential))
+        user = self.http.get_json(f"{self.api_url}/user", auth=self._auth(credential))
         return ProviderUser(id=str(user["uuid"]), login=str(user.get("username") or user.get("nickname")))
 
     def installation_targets(self, credential: Credential) -> Sequence[InstallationTarget]:
         """Every workspace the user can access (`GET /user/workspaces`, every page)."""
-        entries = self.http.pages(f"{self.api_url}/user/workspaces", auth=self._auth(credential),
-                                  params={"pagelen": PAGELEN}, read=next_page)
+        entries = self.http.paginate(f"{self.api_url}/user/workspaces", auth=self._auth(credential),
+                                  params={"pagelen": PAGELEN}, items=values, next_page=next_in_body)
         workspaces = [entry.get("workspace", entry) for entry in entries]
         return [InstallationTarget(str(w["uuid"]), str(w["uuid"]), OwnerType.WORKSPACE, str(w["slug"]))
                 for w in workspaces]
@@ -127,41 +117,42 @@ class BitbucketProvider(OAuthHandshake):
     # -- ProviderAction ---------------------------------------------------------------------
     def list_owners(self, credential: Credential, installation_id: str) -> Sequence[Owner]:
         """The workspace the installation id (its UUID) names: `GET /workspaces/{workspace}`."""
-        workspace = self.http.json("GET", f"{self.api_url}/workspaces/{segment(installation_id)}",
+        workspace = self.http.get_json(f"{self.api_url}/workspaces/{segment(installation_id)}",
                                    auth=self._auth(credential))
         return [Owner(id=str(workspace["uuid"]), name=str(workspace["slug"]), type=OwnerType.WORKSPACE)]
 
     def list_repositories(self, credential: Credential, owner: str) -> Sequence[Repository]:
         """`GET /repositories/{workspace}`, every page."""
-        repositories = self.http.pages(f"{self.api_url}/repositories/{segment(owner)}", auth=self._auth(credential),
-                                       params={"pagelen": PAGELEN}, read=next_page)
+        repositories = self.http.paginate(f"{self.api_url}/repositories/{check_owner(owner)}", auth=self._auth(credential),
+                                       params={"pagelen": PAGELEN}, items=values, next_page=next_in_body)
         return [Repository(owner=owner, name=str(r["slug"]),
                            default_branch=(r.get("mainbranch") or {}).get("name"), private=bool(r.get("is_private")))
                 for r in repositories]
 
     def list_branches(self, credential: Credential, owner: str, repository: str) -> Sequence[Branch]:
         """`GET /repositories/{workspace}/{repo}/refs/branches`, every page."""
-        branches = self.http.pages(f"{self._repository(owner, repository)}/refs/branches",
-                                   auth=self._auth(credential), params={"pagelen": PAGELEN}, read=next_page)
+        branches = self.http.paginate(f"{self._repository(owner, repository)}/refs/branches",
+                                   auth=self._auth(credential), params={"pagelen": PAGELEN}, items=values, next_page=next_in_body)
         return [Branch(name=str(b["name"]), commit=str(b["target"]["hash"])) for b in branches]
 
     def get_branch(self, credential: Credential, owner: str, repository: str, branch: str) -> Branch:
         """`GET /repositories/{workspace}/{repo}/refs/branches/{name}`: its `target.hash`."""
-        body = self.http.json("GET", f"{self._repository(owner, repository)}/refs/branches/{segment(branch)}",
-                              auth=self._auth(credential))
+        branch_path = f"{self._repository(owner, repository)}/refs/branches/{segment(check_branch(branch))}"
+        body = self.http.get_json(branch_path, auth=self._auth(credential))
         return Branch(name=str(body["name"]), commit=str(body["target"]["hash"]))
 
     def archive(self, credential: Credential, owner: str, repository: str, commit: str,
                 destination: Path) -> Path:
         """`{web_url}/{workspace}/{repo}/get/{commit}.zip` (served from the site, not the API), authenticated."""
-        url = f"{self.web_url}/{segment(owner)}/{segment(repository)}/get/{segment(commit)}.zip"
+        url = f"{self.web_url}/{check_owner(owner)}/{check_repository(repository)}/get/{check_commit(commit)}.zip"
         return self.http.download(url, destination, auth=self._auth(credential))
 
     def git_remote(self, credential: Credential, owner: str, repository: str) -> GitRemote:
         """`{git_url}/{workspace}/{repo}.git`: Basic `x-token-auth:<token>`, or `username:<app password>`."""
-        token = required_token(credential, self.provider_type)
-        auth = basic(self._username(credential) or "x-token-auth", token)
-        return GitRemote(url=f"{self.git_url}/{owner}/{repository}.git", headers=((auth.header, auth.value),))
+        token = require_token(credential, self.provider_type)
+        auth = Auth.basic(self._username(credential) or "x-token-auth", token)
+        return GitRemote(url=f"{self.git_url}/{check_owner(owner)}/{check_repository(repository)}.git",
+                         headers=((auth.header, auth.value),))
 
     # -- plumbing ---------------------------------------------------------------------------------
     @staticmethod
@@ -170,19 +161,19 @@ class BitbucketProvider(OAuthHandshake):
         return credential.username if credential.kind is CredentialKind.PERSONAL_ACCESS_TOKEN else None
 
     def _auth(self, credential: Credential) -> Auth:
-        token = required_token(credential, self.provider_type)
+        token = require_token(credential, self.provider_type)
         username = self._username(credential)
-        return basic(username, token) if username else bearer(token)
+        return Auth.basic(username, token) if username else Auth.bearer(token)
 
     def _repository(self, owner: str, repository: str) -> str:
-        return f"{self.api_url}/repositories/{segment(owner)}/{segment(repository)}"
+        return f"{self.api_url}/repositories/{check_owner(owner)}/{check_repository(repository)}"
 
 
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None) -> Provider:
     """The Bitbucket Cloud adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport)
+    http = ProviderHttp.for_rest(settings, describe, sleep=sleep, now=now, transport=transport)
     return BitbucketProvider(settings, http, now)
 
 
-__all__ = ["BitbucketProvider", "describe", "from_settings", "next_page"]
+__all__ = ["BitbucketProvider", "describe", "from_settings", "values"]

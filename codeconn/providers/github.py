@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
+from codeconn.clock import Clock, utc_now
 from codeconn.providers.archives import strip_top_folder
 from codeconn.providers.base import (
     Branch,
@@ -44,30 +45,21 @@ from codeconn.providers.base import (
     Owner,
     OwnerType,
     Provider,
-    ProviderAuthFailed,
-    ProviderError,
     ProviderNotFound,
-    ProviderRefused,
     ProviderSettings,
     ProviderUser,
     Repository,
 )
-from codeconn.providers.http import (
-    Clock,
-    ProviderHttp,
-    Sleep,
-    basic_authorization,
-    bearer,
-    require_token,
-    utc_now,
-)
+from codeconn.providers.authorization import Auth, basic_authorization, require_token
+from codeconn.providers.http import ProviderHttp, Retries, Sleep
 from codeconn.providers.names import check_branch, check_commit, check_owner, check_repository
-from codeconn.providers.oauth import authorization_url, credential_from_token_response
+from codeconn.providers.oauth import OAuthHandshake
 
 API_VERSION = "2022-11-28"  # https://docs.github.com/rest/about-the-rest-api/api-versions
 PER_PAGE = "100"  # the largest page GitHub serves (https://docs.github.com/rest/using-the-rest-api/using-pagination-in-the-rest-api)
 DEFAULT_SCOPES = ("repo", "read:org")  # OAuth apps: private repositories, and the user's organizations
 GIT_USERNAME = "x-access-token"  # the user name GitHub documents for a token in HTTPS git
+RETRIES = Retries(max_attempts=4, transient_statuses=frozenset())  # rate limits only: a 5xx is reported at once
 OWNER_TYPES = {"User": OwnerType.USER, "Organization": OwnerType.ORGANIZATION}
 
 
@@ -116,92 +108,50 @@ def resolve_urls(settings: ProviderSettings) -> tuple[str, str]:
     return api, web
 
 
-class GitHubProvider:
+class GitHubProvider(OAuthHandshake):
     """GitHub REST v3 for one provider type; one HTTP client per adapter (close() releases it)."""
 
     supports_pkce = True
+    authorize_path = "/login/oauth/authorize"
+    token_path = "/login/oauth/access_token"
 
     def __init__(self, settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                  transport: httpx.BaseTransport | None = None) -> None:
-        self.provider_type = settings.provider_type
+        api_url, web_url = resolve_urls(settings)
+        http = ProviderHttp(
+            settings.provider_type, f"{api_url}/", timeout=settings.timeout,
+            max_rate_limit_wait=settings.max_rate_limit_wait, retries=RETRIES, sleep=sleep, now=now,
+            transport=transport, headers={"Accept": "application/vnd.github+json",
+                                          "X-GitHub-Api-Version": API_VERSION, "User-Agent": "codeconn"})
+        super().__init__(settings, http, now, web_url=web_url, default_scopes=DEFAULT_SCOPES)
         self.settings = settings
-        self.api_url, self.web_url = resolve_urls(settings)
+        self.api_url = api_url
         self.git_url = (settings.git_url or self.web_url).rstrip("/")
         self.has_installations = settings.app_slug is not None
-        self.now = now
-        self.http = ProviderHttp(
-            settings.provider_type, f"{self.api_url}/", timeout=settings.timeout,
-            max_rate_limit_wait=settings.max_rate_limit_wait, sleep=sleep, now=now, transport=transport,
-            headers={"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
-                     "User-Agent": "codeconn"})
-
-    def close(self) -> None:
-        """Release the HTTP connection pool."""
-        self.http.close()
+        if self.has_installations:
+            self.scopes = ()  # a GitHub App takes its permissions from the app, not from scopes
 
     # -- helpers ----------------------------------------------------------------------------
-    def _auth(self, credential: Credential) -> dict[str, str]:
-        return bearer(require_token(credential, self.provider_type))
+    def _auth(self, credential: Credential) -> Auth:
+        return Auth.bearer(require_token(credential, self.provider_type))
 
     def _get(self, credential: Credential, path: str, **params: str) -> Any:
-        return self.http.get_json(path, headers=self._auth(credential), params=params or None)
+        return self.http.get_json(path, auth=self._auth(credential), params=params or None)
 
     def _pages(self, credential: Credential, path: str, *, key: str | None = None, **params: str) -> list[Any]:
         """Every item of a paginated list; `key` names the array when GitHub wraps it (`installations`)."""
         def items(body: Any) -> list[Any]:
             found = body.get(key, []) if key and isinstance(body, dict) else body
             return found if isinstance(found, list) else []
-        return self.http.paginate(path, headers=self._auth(credential), params={"per_page": PER_PAGE, **params},
+        return self.http.paginate(path, auth=self._auth(credential), params={"per_page": PER_PAGE, **params},
                                   items=items)
 
-    def _client(self) -> tuple[str, str | None]:
-        if not self.settings.client_id:
-            raise ProviderRefused(f"{self.provider_type} has no OAuth client_id configured")
-        secret = self.settings.client_secret
-        return self.settings.client_id, secret.reveal() if secret else None
-
-    def _token_request(self, form: dict[str, str], *, refused: type[ProviderError]) -> Credential:
-        client_id, client_secret = self._client()
-        form = {"client_id": client_id, **form}
-        if client_secret:
-            form["client_secret"] = client_secret
-        # GitHub answers a refused code or refresh token with 200 and {"error": ...}.
-        response = self.http.request("POST", f"{self.web_url}/login/oauth/access_token",
-                                     headers={"Accept": "application/json"}, data=form)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        return credential_from_token_response(body, provider=self.provider_type, now=self.now(), error=refused)
-
-    # -- the handshake ------------------------------------------------------------------------
-    def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str | None) -> str:
-        """`{web}/login/oauth/authorize` with client_id, redirect_uri, scope (OAuth apps only), state and PKCE."""
-        client_id, _ = self._client()
-        scopes = () if self.has_installations else (self.settings.scopes or DEFAULT_SCOPES)
-        return authorization_url(f"{self.web_url}/login/oauth/authorize", client_id=client_id,
-                                 redirect_uri=redirect_uri, state=state, scopes=scopes, code_challenge=code_challenge)
-
+    # -- the handshake (authorization_url, exchange_code and refresh are OAuthHandshake's) ---------
     def installation_url(self) -> str:
         """The app's install page (GitHub App), else the OAuth app's page where a user grants organizations."""
         if self.settings.app_slug:
             return f"{self.web_url}/apps/{quote(self.settings.app_slug, safe='')}/installations/new"
-        client_id, _ = self._client()
-        return f"{self.web_url}/settings/connections/applications/{quote(client_id, safe='')}"
-
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str | None) -> Credential:
-        """POST `{web}/login/oauth/access_token` with the code (and the PKCE verifier); a refusal is ProviderRefused."""
-        form = {"code": code, "redirect_uri": redirect_uri}
-        if code_verifier is not None:
-            form["code_verifier"] = code_verifier
-        return self._token_request(form, refused=ProviderRefused)
-
-    def refresh(self, credential: Credential) -> Credential:
-        """grant_type=refresh_token: a new token and refresh token; none, or a refused one, is ProviderAuthFailed."""
-        if credential.refresh_token is None:
-            raise ProviderAuthFailed(f"{self.provider_type} token expired and there is no refresh token")
-        return self._token_request({"grant_type": "refresh_token",
-                                    "refresh_token": credential.refresh_token.reveal()}, refused=ProviderAuthFailed)
+        return f"{self.web_url}/settings/connections/applications/{quote(self._client_id(), safe='')}"
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET /user`: who the token belongs to (and whether it works at all)."""
@@ -256,7 +206,7 @@ class GitHubProvider:
         raw = destination.with_name(f".{destination.name}.zipball")
         try:
             self.http.download(f"{_repo_path(owner, repository)}/zipball/{check_commit(commit)}", raw,
-                               headers=self._auth(credential))
+                               auth=self._auth(credential))
             return strip_top_folder(raw, destination)
         finally:
             raw.unlink(missing_ok=True)

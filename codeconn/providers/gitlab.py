@@ -34,8 +34,7 @@ from typing import Any
 
 import httpx
 
-from codeconn.providers._oauth import OAuthHandshake, required_token
-from codeconn.providers._rest import Auth, Clock, Page, RestClient, Sleep, basic, bearer, oauth_error, segment, utc_now
+from codeconn.clock import Clock, utc_now
 from codeconn.providers.base import (
     Branch,
     Credential,
@@ -49,6 +48,11 @@ from codeconn.providers.base import (
     ProviderUser,
     Repository,
 )
+from codeconn.providers.authorization import Auth, require_token
+from codeconn.providers.http import ProviderHttp, Sleep, oauth_error
+from codeconn.providers.names import check_branch, check_commit, check_namespace, check_repository
+from codeconn.providers.oauth import OAuthHandshake
+from codeconn.providers.pages import first_of, next_link, next_page_header, segment
 
 GITLAB_COM = "https://gitlab.com"
 DEFAULT_SCOPES = ("read_user", "read_api", "read_repository", "write_repository")
@@ -68,18 +72,7 @@ def describe(body: Any) -> str | None:
     return oauth_error(body)
 
 
-def next_page(body: Any, response: httpx.Response) -> Page:
-    """A GitLab page: the `Link rel="next"` URL when given, else the `X-Next-Page` number on the same URL."""
-    items = body if isinstance(body, list) else []
-    link = response.links.get("next", {}).get("url")
-    if link:
-        return Page(items, link)
-    number = response.headers.get("X-Next-Page", "").strip()
-    if number:
-        params = dict(response.request.url.params)
-        params["page"] = number
-        return Page(items, str(response.request.url.copy_with(query=None)), params)
-    return Page(items)
+next_page = first_of(next_link, next_page_header)  # the Link header when given, else X-Next-Page
 
 
 class GitLabProvider(OAuthHandshake):
@@ -87,8 +80,8 @@ class GitLabProvider(OAuthHandshake):
 
     supports_pkce = True  # "authorization code with PKCE", https://docs.gitlab.com/api/oauth2/
 
-    def __init__(self, settings: ProviderSettings, http: RestClient, now: Clock) -> None:
-        super().__init__(settings, http, now, web_url=GITLAB_COM, default_scopes=DEFAULT_SCOPES)
+    def __init__(self, settings: ProviderSettings, http: ProviderHttp, now: Clock) -> None:
+        super().__init__(settings, http, now, web_url=settings.web_url or GITLAB_COM, default_scopes=DEFAULT_SCOPES)
         self.api_url = (settings.api_url or f"{self.web_url}/api/v4").rstrip("/")
         self.git_url = (settings.git_url or self.web_url).rstrip("/")
 
@@ -98,13 +91,13 @@ class GitLabProvider(OAuthHandshake):
 
     def current_user(self, credential: Credential) -> ProviderUser:
         """`GET /user`."""
-        user = self.http.json("GET", f"{self.api_url}/user", auth=self._auth(credential))
+        user = self.http.get_json(f"{self.api_url}/user", auth=self._auth(credential))
         return ProviderUser(id=str(user["id"]), login=str(user["username"]))
 
     def installation_targets(self, credential: Credential) -> Sequence[InstallationTarget]:
         """The user, then every group the user reaches as Reporter or above (`GET /groups`, every page)."""
         user = self.current_user(credential)
-        groups = self.http.pages(f"{self.api_url}/groups", auth=self._auth(credential), read=next_page,
+        groups = self.http.paginate(f"{self.api_url}/groups", auth=self._auth(credential), next_page=next_page,
                                  params={"min_access_level": REPORTER, "per_page": PER_PAGE})
         return [InstallationTarget(f"user:{user.id}", user.id, OwnerType.USER, user.login)] + [
             InstallationTarget(f"group:{g['id']}", str(g["id"]), OwnerType.GROUP, str(g["full_path"]))
@@ -117,7 +110,7 @@ class GitLabProvider(OAuthHandshake):
         if kind not in OWNER_KINDS or not owner_id.isdigit():
             raise ProviderNotFound(f"{self.provider_type}: no installation {installation_id!r}")
         collection, owner_type = OWNER_KINDS[kind]
-        body = self.http.json("GET", f"{self.api_url}/{collection}/{owner_id}", auth=self._auth(credential))
+        body = self.http.get_json(f"{self.api_url}/{collection}/{owner_id}", auth=self._auth(credential))
         name = body.get("full_path") if owner_type is OwnerType.GROUP else body.get("username")
         return [Owner(id=str(body["id"]), name=str(name), type=owner_type)]
 
@@ -125,22 +118,22 @@ class GitLabProvider(OAuthHandshake):
         """A group's projects (`GET /groups/:id/projects`), else a user's (`GET /users/:id/projects`)."""
         params = {"per_page": PER_PAGE, "archived": "false"}
         try:
-            projects = self.http.pages(f"{self.api_url}/groups/{segment(owner)}/projects",
-                                       auth=self._auth(credential), params=params, read=next_page)
+            projects = self.http.paginate(f"{self.api_url}/groups/{segment(check_namespace(owner))}/projects",
+                                       auth=self._auth(credential), params=params, next_page=next_page)
         except ProviderNotFound:
-            projects = self.http.pages(f"{self.api_url}/users/{segment(owner)}/projects",
-                                       auth=self._auth(credential), params=params, read=next_page)
+            projects = self.http.paginate(f"{self.api_url}/users/{segment(owner)}/projects",
+                                       auth=self._auth(credential), params=params, next_page=next_page)
         return [_repository(project) for project in projects]
 
     def list_branches(self, credential: Credential, owner: str, repository: str) -> Sequence[Branch]:
         """`GET /projects/:id/repository/branches`, every page."""
-        branches = self.http.pages(f"{self._project(owner, repository)}/repository/branches",
-                                   auth=self._auth(credential), params={"per_page": PER_PAGE}, read=next_page)
+        branches = self.http.paginate(f"{self._project(owner, repository)}/repository/branches",
+                                   auth=self._auth(credential), params={"per_page": PER_PAGE}, next_page=next_page)
         return [Branch(name=str(b["name"]), commit=str(b["commit"]["id"])) for b in branches]
 
     def get_branch(self, credential: Credential, owner: str, repository: str, branch: str) -> Branch:
         """`GET /projects/:id/repository/branches/:branch`."""
-        body = self.http.json("GET", f"{self._project(owner, repository)}/repository/branches/{segment(branch)}",
+        body = self.http.get_json(f"{self._project(owner, repository)}/repository/branches/{segment(check_branch(branch))}",
                               auth=self._auth(credential))
         return Branch(name=str(body["name"]), commit=str(body["commit"]["id"]))
 
@@ -148,19 +141,21 @@ class GitLabProvider(OAuthHandshake):
                 destination: Path) -> Path:
         """`GET /projects/:id/repository/archive.zip?sha=<commit>`, written atomically."""
         return self.http.download(f"{self._project(owner, repository)}/repository/archive.zip", destination,
-                                  auth=self._auth(credential), params={"sha": commit})
+                                  auth=self._auth(credential), params={"sha": check_commit(commit)})
 
     def git_remote(self, credential: Credential, owner: str, repository: str) -> GitRemote:
         """`{git_url}/{owner}/{name}.git` with Basic `oauth2:<token>` (GitLab takes any username with a PAT)."""
-        auth = basic("oauth2", required_token(credential, self.provider_type))
-        return GitRemote(url=f"{self.git_url}/{owner}/{repository}.git", headers=((auth.header, auth.value),))
+        auth = Auth.basic("oauth2", require_token(credential, self.provider_type))
+        return GitRemote(url=f"{self.git_url}/{check_namespace(owner)}/{check_repository(repository)}.git",
+                         headers=((auth.header, auth.value),))
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _auth(self, credential: Credential) -> Auth:
-        return bearer(required_token(credential, self.provider_type))
+        return Auth.bearer(require_token(credential, self.provider_type))
 
     def _project(self, owner: str, repository: str) -> str:
-        segment(repository)  # refuses a dot segment before it joins the path
+        segment(repository)  # refuses a dot segment before it joins the path (ProviderNotFound, as GitLab would)
+        check_namespace(owner), check_repository(repository)
         return f"{self.api_url}/projects/{segment(f'{owner}/{repository}')}"
 
 
@@ -173,7 +168,7 @@ def _repository(project: Mapping[str, Any]) -> Repository:
 def from_settings(settings: ProviderSettings, *, sleep: Sleep = time.sleep, now: Clock = utc_now,
                   transport: httpx.BaseTransport | None = None) -> Provider:
     """The GitLab adapter of `settings` (remote mode); `sleep`, `now` and `transport` are for tests."""
-    http = RestClient.for_settings(settings, describe, sleep=sleep, now=now, transport=transport)
+    http = ProviderHttp.for_rest(settings, describe, sleep=sleep, now=now, transport=transport)
     return GitLabProvider(settings, http, now)
 
 

@@ -20,6 +20,7 @@ import re
 from codeconn.providers.base import ProviderRefused
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")  # owner or repository: one path segment
+_PROJECT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9 ._-]{0,63}")  # Azure DevOps projects: spaces allowed, no slash
 _BRANCH_SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._+-]*")
 _COMMIT = re.compile(r"[0-9a-fA-F]{4,64}")  # an abbreviated or full SHA-1 / SHA-256 commit id
 MAX_BRANCH_LENGTH = 255
@@ -33,6 +34,21 @@ def check_owner(name: str) -> str:
     """`name` if it is a safe owner name (one segment, no `..`, no leading `-` or `.`); else ProviderRefused."""
     if not _SEGMENT.fullmatch(name) or ".." in name:
         raise _refuse("owner", name)
+    return name
+
+
+def check_namespace(name: str) -> str:
+    """`name` if it is one or more safe owner names joined by `/` (a GitLab group and its subgroups); else
+    ProviderRefused."""
+    if not all(_SEGMENT.fullmatch(part) and ".." not in part for part in name.split("/")):
+        raise _refuse("namespace", name)
+    return name
+
+
+def check_project(name: str) -> str:
+    """`name` if it is a safe Azure DevOps project name (which may hold spaces, never a slash); else ProviderRefused."""
+    if not _PROJECT.fullmatch(name) or ".." in name:
+        raise _refuse("project", name)
     return name
 
 
@@ -68,4 +84,12 @@ def check_commit(commit: str) -> str:
     return commit
 
 
-__all__ = ["MAX_BRANCH_LENGTH", "check_branch", "check_commit", "check_owner", "check_repository"]
+__all__ = [
+    "MAX_BRANCH_LENGTH",
+    "check_branch",
+    "check_commit",
+    "check_namespace",
+    "check_owner",
+    "check_project",
+    "check_repository",
+]

@@ -37,7 +37,7 @@ from codeconn.server.config import ServeConfig
 from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
-from codeconn.service.clock import Clock, utc_now
+from codeconn.clock import Clock, utc_now
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.errors import WireError, error_for

@@ -45,11 +45,6 @@ def server() -> Iterator[AzureDevOpsServer]:
 
 
 @pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
 def provider(server: AzureDevOpsServer, sleep: Recorder) -> Provider:
     settings = ProviderSettings(provider_type="AzureDevOps", mode="remote", api_url=server.base_url,
                                 web_url=f"{server.base_url}/entra", client_id=CLIENT_ID, max_rate_limit_wait=60.0)

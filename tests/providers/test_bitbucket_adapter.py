@@ -53,11 +53,6 @@ def server() -> Iterator[BitbucketServer]:
 
 
 @pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
 def provider(server: BitbucketServer, sleep: Recorder) -> Provider:
     settings = ProviderSettings(provider_type="Bitbucket", mode="remote", api_url=f"{server.base_url}/2.0",
                                 web_url=server.base_url, client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET),

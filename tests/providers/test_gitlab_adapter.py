@@ -45,11 +45,6 @@ def server() -> Iterator[GitLabServer]:
 
 
 @pytest.fixture
-def sleep() -> Recorder:
-    return Recorder()
-
-
-@pytest.fixture
 def provider(server: GitLabServer, sleep: Recorder) -> Provider:
     settings = ProviderSettings(provider_type="GitLabSelfManaged", mode="remote", web_url=server.base_url,
                                 client_id=CLIENT_ID, client_secret=Secret(CLIENT_SECRET), max_rate_limit_wait=60.0)

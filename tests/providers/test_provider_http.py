@@ -1,4 +1,5 @@
-"""providers/http.py on its own, through httpx's in-memory transport: what other adapters rely on beyond GitHub's use."""
+"""providers/http.py on its own, through httpx's in-memory transport: the retry budget, rate-limit header forms,
+status tables, transport errors, pagination loops, bounded downloads, scrubbing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from provider_server import Recorder
 
 from codeconn.providers import (
     Credential,
@@ -19,7 +21,9 @@ from codeconn.providers import (
     ProviderRefused,
     ProviderUnavailable,
 )
-from codeconn.providers.http import ProviderHttp, RateLimitRule, basic_authorization, bearer, require_token
+from codeconn.providers.authorization import Auth, basic_authorization, bearer, require_token, scrub
+from codeconn.providers.http import REST_MESSAGES, REST_RATE_LIMIT, ProviderHttp, RateLimitRule
+from codeconn.providers.pages import Next
 from codeconn.store import Secret
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -125,3 +129,79 @@ def test_auth_helpers_keep_the_secret_a_secret() -> None:
     assert require_token(Credential(CredentialKind.OAUTH, token=token), "Example") is token
     with pytest.raises(ProviderAuthFailed):
         require_token(Credential(CredentialKind.LOCAL), "Example")
+
+
+# -- the REST adapters' rule and budget (GitLab, Bitbucket, Azure DevOps) ------------------------------------
+REST_NOW = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def rest(handler: Callable[[httpx.Request], httpx.Response], sleep: Recorder, max_wait: float = 60.0) -> ProviderHttp:
+    return ProviderHttp("Test", timeout=5, max_rate_limit_wait=max_wait, rate_limit=REST_RATE_LIMIT,
+                        describe=lambda body: None, message_format=REST_MESSAGES, sleep=sleep,
+                        now=lambda: REST_NOW, transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.parametrize(("headers", "wait"), [
+    pytest.param({"Retry-After": "12"}, 12.0, id="Retry-After seconds"),
+    pytest.param({"Retry-After": "Thu, 01 Jan 2026 12:00:45 GMT"}, 45.0, id="Retry-After HTTP date"),
+    pytest.param({"RateLimit-Reset": str(int(REST_NOW.timestamp()) + 9)}, 9.0, id="RateLimit-Reset epoch"),
+    pytest.param({"X-RateLimit-Reset": str(int(REST_NOW.timestamp()) - 5)}, 0.0, id="a reset in the past"),
+    pytest.param({"Retry-After": "soon"}, None, id="unreadable"),
+    pytest.param({}, None, id="none"),
+])
+def test_rate_limit_wait_reads_the_documented_header_forms(headers: dict[str, str], wait: float | None) -> None:
+    reset_at = REST_RATE_LIMIT.reset_at(httpx.Response(429, headers=headers), REST_NOW)
+    assert (None if reset_at is None else max(0.0, (reset_at - REST_NOW).total_seconds())) == wait
+
+
+def test_the_waits_of_one_call_stay_within_max_wait() -> None:
+    sleep = Recorder()
+    http = rest(lambda request: httpx.Response(429, headers={"Retry-After": "20"}), sleep, max_wait=50.0)
+    with pytest.raises(ProviderRateLimited) as raised:
+        http.get_json("https://host.test/x")
+    assert sleep.waits == [20.0, 20.0]
+    assert raised.value.reset_at == REST_NOW + timedelta(seconds=20)
+
+
+def test_a_transport_error_is_retried_for_get_but_not_for_post() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        raise httpx.ConnectError("refused", request=request)
+
+    sleep = Recorder()
+    with pytest.raises(ProviderUnavailable, match="GET /x: ConnectError") as raised:
+        rest(handler, sleep).get_json("https://host.test/x?secret=no")
+    assert "secret" not in str(raised.value)
+    assert calls == ["GET"] * 5 and sleep.waits == [1.0, 2.0, 4.0, 8.0]
+    calls.clear()
+    with pytest.raises(ProviderUnavailable):
+        rest(handler, Recorder()).post_json("https://host.test/token", data={"code": Secret("c")})
+    assert calls == ["POST"]
+
+
+def test_a_provider_repeating_a_page_is_not_followed_forever() -> None:
+    http = rest(lambda request: httpx.Response(200, json=[1]), Recorder())
+    with pytest.raises(ProviderUnavailable, match="repeats a page"):
+        http.paginate("https://host.test/list", next_page=lambda body, response: Next("https://host.test/list?page=2"))
+
+
+def test_a_rest_body_that_is_not_json_is_unavailable_not_a_crash() -> None:
+    http = rest(lambda request: httpx.Response(200, text="<html>"), Recorder())
+    with pytest.raises(ProviderUnavailable, match="not JSON"):
+        http.get_json("https://host.test/x")
+
+
+def test_a_failed_download_leaves_nothing_behind(tmp_path: Path) -> None:
+    http = rest(lambda request: httpx.Response(500, text="boom"), Recorder(), max_wait=0.0)
+    with pytest.raises(ProviderUnavailable, match="500"):
+        http.download("https://host.test/a.zip", tmp_path / "a.zip")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_scrub_hides_the_password_and_its_basic_encoding() -> None:
+    auth = Auth.basic("u", Secret("pw-123"))
+    encoded = auth.value.reveal().split()[1]
+    assert scrub(f"pw-123 and {encoded}", auth.secrets) == "*** and ***"
+    assert scrub("nothing", (Secret(""),)) == "nothing"

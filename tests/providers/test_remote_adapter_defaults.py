@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -43,3 +44,15 @@ def test_without_a_client_id_there_is_no_authorization_url(make: FromSettings, p
     provider = make(ProviderSettings(provider_type=provider_type, mode="remote"))
     with pytest.raises(ProviderRefused, match="no OAuth client_id"):
         provider.authorization_url(state="s", redirect_uri="https://cb.test/", code_challenge=None)
+
+
+def test_the_package_picks_the_adapter_of_a_mode_and_provider_type(tmp_path: Path) -> None:
+    from codeconn import providers
+
+    assert providers.REMOTE_ADAPTERS["GitLabSelfManaged"] is gitlab.from_settings
+    remote = providers.from_settings(ProviderSettings(provider_type="Bitbucket", mode="remote"))
+    assert isinstance(remote, bitbucket.BitbucketProvider)
+    local = providers.from_settings(ProviderSettings(provider_type="Bitbucket", repositories_root=tmp_path))
+    assert isinstance(local, Provider) and not isinstance(local, bitbucket.BitbucketProvider)
+    with pytest.raises(ValueError, match="no remote adapter"):
+        providers.from_settings(ProviderSettings(provider_type="Nowhere", mode="remote"))
