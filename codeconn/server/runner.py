@@ -61,9 +61,14 @@ class Components:
     registry: Registry
     service_models: ServiceModels
     iam_catalog: IamCatalog
+    on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            if self.on_close is not None:
+                self.on_close()
+        finally:
+            self.store.close()
 
 
 ComponentsFactory = Callable[[ServeConfig], Components]
