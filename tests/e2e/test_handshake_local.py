@@ -139,4 +139,5 @@ def test_the_real_server_helper_completes_a_handshake(tmp_path: Path) -> None:
         arn = client.create_connection(ProviderType="Bitbucket", ConnectionName="bb")["ConnectionArn"]
         running.complete_handshake(arn, owner="team")
         assert client.get_connection(ConnectionArn=arn)["Connection"]["OwnerAccountId"] == "team"
-        assert local_handshake is not None
+        assert local_handshake(handshake_client(running.url, "codeconnections"), arn, "Bitbucket", "team")[
+            "ConnectionStatus"] == "AVAILABLE"  # binding again keeps it AVAILABLE
