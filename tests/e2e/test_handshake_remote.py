@@ -171,3 +171,33 @@ def test_a_file_host_is_served_locally_and_becomes_available(tmp_path: Path) -> 
         connection = client.update_connection_installation(ConnectionArn=arn, InstallationId="acme",
                                                            TokenId=token["TokenId"])["Connection"]
         assert connection["ConnectionStatus"] == "AVAILABLE"
+
+
+def test_gitlab_oauth_with_pkce_and_a_personal_access_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capfd: pytest.CaptureFixture[str]) -> None:
+    from gitlab_server import CLIENT_ID as GL_CLIENT, CLIENT_SECRET as GL_SECRET, PAT as GL_PAT, GitLabServer
+
+    monkeypatch.setenv("CODECONN_TEST_GITLAB_SECRET", GL_SECRET)
+    with serve(GitLabServer()) as gitlab:
+        providers = tmp_path / "providers.json"
+        providers.write_text(json.dumps({"providers": {"GitLab": {
+            "mode": "remote", "web_url": gitlab.base_url, "client_id": GL_CLIENT,
+            "client_secret_env": "CODECONN_TEST_GITLAB_SECRET"}}}))
+        with real_server(tmp_path / "data", providers_file=providers) as server:
+            client = handshake_client(server.url, "codeconnections", cbor=True)
+            arn = client.create_connection(ProviderType="GitLab", ConnectionName="gl")["ConnectionArn"]
+            started = client.start_o_auth_handshake(ProviderType="GitLab")
+            query = {k: v[0] for k, v in parse_qs(urlsplit(started["AuthorizationUrl"]).query).items()}
+            assert query["code_challenge_method"] == "S256" and query["state"] == started["State"]
+            code = gitlab.authorize(query)  # the person's consent
+            token = client.get_individual_access_token(ProviderType="GitLab", Code=code, State=started["State"])
+            assert token["ProviderUser"] == "alice"
+            targets = client.list_installation_targets(TokenId=token["TokenId"])["InstallationTargets"]
+            assert targets[0]["InstallationId"] == "user:7" and "group:10" in {t["InstallationId"] for t in targets}
+            bound = client.update_connection_installation(ConnectionArn=arn, InstallationId="group:10",
+                                                          TokenId=token["TokenId"])["Connection"]
+            assert (bound["ConnectionStatus"], bound["OwnerAccountId"]) == ("AVAILABLE", "10")
+            by_pat = client.get_individual_access_token(ProviderType="GitLab", PersonalAccessToken=GL_PAT)
+            assert by_pat["ProviderUser"] == "alice"
+            secrets_absent(server, capfd.readouterr().out + capfd.readouterr().err, GL_PAT, GL_SECRET,
+                           "gl-oauth-SECRET-1", "gl-refresh-SECRET-1")

@@ -30,6 +30,7 @@ from codeconn.providers.base import (
 from codeconn.providers.hosts import HostEndpoint, RegisteredApp
 from codeconn.service import connections
 from codeconn.service.connections.handshake_tokens import through_connection
+from codeconn.service.registry import Registry
 from codeconn.service.errors import InvalidInputException, ResourceNotFoundException, ResourceUnavailableException
 from codeconn.store import Secret
 
@@ -90,6 +91,8 @@ class FakeDirectory:
 @pytest.fixture
 def directory(bench: Bench) -> FakeDirectory:
     found = FakeDirectory()
+    bench.registry = Registry()  # the bench's own handshake reaches local mode: this one the fake host
+    connections.register(bench.registry)
     connections.register_handshake(bench.registry, found)
     return found
 
