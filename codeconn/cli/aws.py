@@ -13,6 +13,9 @@ It runs the AWS CLI from PyPI in this process with, unless given:
 - credentials: the configured chain (environment, profile, session), else the
   default account's root key; the instance metadata service is never asked,
   since a local tool should not reach for the network to find keys;
+- the handshake operations (`get-individual-access-token`, `list-installation-targets`,
+  `update-connection-installation`, ...: docs/handshake-api.md), from the model extras
+  codeconn ships (`codeconn.wire.model.MODEL_EXTRAS`, put first on AWS_DATA_PATH);
 - parameter values that start with `http://` or `https://` passed as they are.
   AWS CLI v1 fetches such a value and sends the page instead (its
   `cli_follow_urlparam` setting, on by default), so `--provider-endpoint
@@ -29,6 +32,7 @@ from typing import Any
 import typer
 
 from codeconn.server.config import DEFAULT_HOST, DEFAULT_PORT, DEFAULT_REGION, WELL_KNOWN_CREDENTIALS
+from codeconn.wire.model import MODEL_EXTRAS
 
 ENDPOINT_ENV = "CODECONN_ENDPOINT_URL"
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -53,6 +57,7 @@ def run_aws_cli(args: list[str]) -> int:
 
     env = os.environ
     env.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    env["AWS_DATA_PATH"] = os.pathsep.join(p for p in (MODEL_EXTRAS, env.get("AWS_DATA_PATH")) if p)
     driver = create_clidriver()
     session = driver.session
     _pass_url_values_as_given(session)

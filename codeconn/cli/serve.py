@@ -16,6 +16,12 @@ requests whose Host header is a loopback name, the --host address or an
 --allowed-host name, and refuses cross-site browser requests. The audit log
 (audit.jsonl in the data directory) is rotated past --audit-max-bytes, keeping
 --audit-keep older files (audit.jsonl.1 is the newest); `codeconn audit` reads them all.
+
+Code hosts: every provider type is served in local mode by default, from bare
+repositories <ProviderType>/<owner>/<name>.git under the data directory's
+`repositories` (or --repositories); --providers FILE sets types to remote mode with
+their URLs and OAuth app (secrets from environment variables the file names).
+Provider tokens and client secrets are encrypted with the key in --secret-key-file.
 """
 
 from __future__ import annotations
@@ -82,6 +88,15 @@ def serve(
         help="Rotate the audit log when it would pass this many bytes.")] = DEFAULT_AUDIT_MAX_BYTES,
     audit_keep: Annotated[int, typer.Option(
         help="How many rotated audit logs to keep (audit.jsonl.1 is the newest).")] = DEFAULT_AUDIT_KEEP,
+    providers: Annotated[Path | None, typer.Option(
+        "--providers", help="YAML or JSON file configuring the code hosts (docs/providers.md). "
+                            "Default: every provider type in local mode.", show_default=False)] = None,
+    repositories: Annotated[Path | None, typer.Option(
+        help="Root of local mode's bare repositories, <ProviderType>/<owner>/<name>.git. "
+             "Default: <data-dir>/repositories.", show_default=False)] = None,
+    secret_key_file: Annotated[Path | None, typer.Option(
+        help="Key file encrypting tokens and client secrets at rest (created 0600 if missing); "
+             "replicas share it. Default: secret.key in the data directory.", show_default=False)] = None,
 ) -> None:
     key, secret = os.environ.get(ROOT_KEY_ENV, ""), os.environ.get(ROOT_SECRET_ENV, "")
     if bool(key) != bool(secret):
@@ -91,7 +106,8 @@ def serve(
     config = ServeConfig(host=host, port=port, data_dir=data_dir, database_url=database_url, iam=iam,
                          account_id=account_id, region=region, org_policies=org_policies, root_credentials=root,
                          allowed_hosts=tuple(allowed_host or ()), audit_max_bytes=audit_max_bytes,
-                         audit_keep=audit_keep)
+                         audit_keep=audit_keep, providers_file=providers, repositories=repositories,
+                         secret_key_file=secret_key_file)
     problems = config.problems()
     if problems:
         for problem in problems:

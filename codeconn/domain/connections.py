@@ -5,7 +5,7 @@ Each type reads itself from a `Record` (`from_record`) and writes itself back
 
     connection       id = the UUID in the ARN, name = ConnectionName, lookup = <account>:<name>
         {"ProviderType", "ConnectionStatus", "OwnerAccountId", "Region", "HostArn"?, "ProviderEndpoint"?,
-         "ProviderTokenCiphertext"?}
+         "ProviderTokenCiphertext"?, "InstallationId"?, "InstallationOwnerId"?, "TokenId"?, "StatusReason"?}
     host             id = <name>-<8 hex digits> as in AWS's ARNs, name = Name, no lookup
         {"ProviderType", "ProviderEndpoint", "Status", "Region", "VpcConfiguration"?, "StatusSettlesAt"?,
          "StatusMessage"?}
@@ -69,10 +69,19 @@ class Connection:
     host_arn: str | None = None
     provider_endpoint: str | None = None
     token_ciphertext: str | None = field(default=None, repr=False)
+    installation_id: str | None = None  # set by UpdateConnectionInstallation
+    installation_owner_id: str | None = None  # the installation's OwnerId: OwnerAccountId once bound
+    token_id: str | None = None  # the handshake's TokenId the credential came from
+    status_reason: str | None = None  # why the connection is in ERROR
 
     @property
     def id(self) -> str:
         return resource_id(self.arn)
+
+    @property
+    def owner_account_id(self) -> str:
+        """OwnerAccountId: the installation's OwnerId once the handshake bound one, else the account."""
+        return self.installation_owner_id or self.account_id
 
     @classmethod
     def from_record(cls, record: Record) -> Connection:
@@ -81,12 +90,16 @@ class Connection:
                    provider_type=data["ProviderType"], status=ConnectionStatus(data["ConnectionStatus"]),
                    region=data["Region"], created_at=record.created_at, updated_at=record.updated_at,
                    host_arn=data.get("HostArn"), provider_endpoint=data.get("ProviderEndpoint"),
-                   token_ciphertext=data.get(TOKEN_FIELD))
+                   token_ciphertext=data.get(TOKEN_FIELD), installation_id=data.get("InstallationId"),
+                   installation_owner_id=data.get("InstallationOwnerId"), token_id=data.get("TokenId"),
+                   status_reason=data.get("StatusReason"))
 
     def to_record(self) -> Record:
         data = {"ProviderType": self.provider_type, "ConnectionStatus": self.status.value,
                 "OwnerAccountId": self.account_id, "Region": self.region,
                 **_optional(HostArn=self.host_arn, ProviderEndpoint=self.provider_endpoint,
+                            InstallationId=self.installation_id, InstallationOwnerId=self.installation_owner_id,
+                            TokenId=self.token_id, StatusReason=self.status_reason,
                             **{TOKEN_FIELD: self.token_ciphertext})}
         return Record(account_id=self.account_id, kind=CONNECTION.kind, id=self.id, arn=self.arn, name=self.name,
                       data=data, created_at=self.created_at, updated_at=self.updated_at,

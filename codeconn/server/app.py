@@ -9,7 +9,8 @@ authorizer, the handlers, the audit sink, the service models the protocols route
 by, the IAM catalog handlers read, the clock), so tests build the same app
 with in-memory twins and the runner with the real ones. Every path not claimed by
 an earlier route is the AWS endpoint: all four services share it, as they share
-one `--endpoint-url`.
+one `--endpoint-url`. `/oauth/callback` (`server.callback`) is where code hosts send
+the browser back during the handshake.
 
 Before any route, `_Guard` refuses a request whose Host is not the server's, a
 cross-site browser request or preflight (`origin.OriginPolicy`) and an HTTP method
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditSink
+from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
 from codeconn.server.edge import Clock, Edge, Incoming, utc_now
 from codeconn.server.origin import OriginPolicy
@@ -78,6 +80,7 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
 
     app = Starlette(routes=[
         Route(HEALTH_PATH, health, methods=AWS_METHODS),
+        *callback_routes(),
         *routes,
         Route("/{path:path}", aws, methods=AWS_METHODS),
     ])
@@ -127,7 +130,8 @@ class _Guard:
     def _problem(self, scope: Scope) -> WireError | None:
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
         method: str = scope["method"]
-        refusal = self.policy.refusal(method, headers)
+        navigation = method == "GET" and scope.get("path") == CALLBACK_PATH
+        refusal = self.policy.refusal(method, headers, navigation=navigation)
         if refusal is not None:
             return error_for(detect(headers).FAMILY, AuthFailure.ACCESS_DENIED, refusal)
         if method not in AWS_METHODS:  # methods are case-sensitive (RFC 9110): `post` is not POST

@@ -29,6 +29,7 @@ DEFAULT_DATA_DIR = Path(".codeconn")
 DEFAULT_ACCOUNT_ID = "000000000000"
 DEFAULT_REGION = "us-east-1"
 AUDIT_FILE_NAME = "audit.jsonl"
+REPOSITORIES_DIR_NAME = "repositories"
 DEFAULT_AUDIT_MAX_BYTES = DEFAULT_MAX_BYTES
 DEFAULT_AUDIT_KEEP = DEFAULT_KEEP
 
@@ -60,6 +61,10 @@ class ServeConfig:
     Host names answered besides the loopback names and `host` (`server.origin`).
     The audit log is rotated past `audit_max_bytes`, keeping `audit_keep` older
     files. `limits` are the HTTP layer's timeouts and caps (`server.limits`).
+    `providers_file` configures the code hosts (`codeconn.providers.config`; None:
+    every type in local mode under `repositories_root`); `secret_key_file` holds the
+    secret box's key (None: `secret.key` in the data directory), so that replicas
+    can share a key without sharing a data directory.
     """
 
     host: str = DEFAULT_HOST
@@ -75,6 +80,20 @@ class ServeConfig:
     audit_max_bytes: int = DEFAULT_AUDIT_MAX_BYTES
     audit_keep: int = DEFAULT_AUDIT_KEEP
     limits: Limits = Limits()
+    providers_file: Path | None = None
+    repositories: Path | None = None
+    secret_key_file: Path | None = None
+
+    @property
+    def repositories_root(self) -> Path:
+        """Where local-mode providers keep bare repositories: `--repositories`, else `<data-dir>/repositories`."""
+        return self.repositories if self.repositories is not None else self.data_dir / REPOSITORIES_DIR_NAME
+
+    @property
+    def callback_url(self) -> str:
+        """codeconn's own OAuth callback as a browser on this machine reaches it (the providers file may override)."""
+        host = "127.0.0.1" if self.host in ("", "0.0.0.0", "::") else self.host
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/oauth/callback"
 
     @property
     def audit_path(self) -> Path:
@@ -98,6 +117,10 @@ class ServeConfig:
             found.append(f"--org-policies {self.org_policies} is not a directory")
         if self.root_credentials is not None and not all(self.root_credentials):
             found.append("the root access key id and secret must both be non-empty")
+        if self.providers_file is not None and not self.providers_file.is_file():
+            found.append(f"--providers {self.providers_file} is not a file")
+        if self.secret_key_file is not None and self.secret_key_file.is_dir():
+            found.append(f"--secret-key-file {self.secret_key_file} is a directory")
         if self.audit_max_bytes < 4096:
             found.append(f"--audit-max-bytes must be at least 4096, not {self.audit_max_bytes}")
         if self.audit_keep < 1:
@@ -165,6 +188,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "DEFAULT_REGION",
+    "REPOSITORIES_DIR_NAME",
     "STRONG_SECRET_BITS",
     "STRONG_SECRET_LENGTH",
     "STRONG_SECRET_RULE",

@@ -52,12 +52,18 @@ class OriginPolicy:
             names.add(host_name(host))
         return cls(frozenset(names))
 
-    def refusal(self, method: str, headers: Mapping[str, str]) -> str | None:
-        """Why the request (headers with lower-case names) is refused, or None when it may go on."""
+    def refusal(self, method: str, headers: Mapping[str, str], *, navigation: bool = False) -> str | None:
+        """Why the request (headers with lower-case names) is refused, or None when it may go on.
+
+        `navigation`: a page a provider redirects the browser to (the OAuth callback);
+        only its Host is checked, since such a redirect is a cross-site navigation.
+        """
         host = headers.get("host")
         if host is not None and host_name(host) not in self.names:
             return (f"codeconn does not answer for the host {host_name(host)!r}: it answers to "
                     f"{', '.join(sorted(self.names))} (add names with --allowed-host).")
+        if navigation:
+            return None
         origin = headers.get("origin")
         if method == "OPTIONS" and origin is not None:
             return "codeconn refuses CORS preflight requests: the API may not be called from a web page."

@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 import uvicorn
@@ -61,9 +61,14 @@ class Components:
     registry: Registry
     service_models: ServiceModels
     iam_catalog: IamCatalog
+    on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
 
     def close(self) -> None:
-        self.store.close()
+        try:
+            if self.on_close is not None:
+                self.on_close()
+        finally:
+            self.store.close()
 
 
 ComponentsFactory = Callable[[ServeConfig], Components]
@@ -76,7 +81,7 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
     config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     listener = bind(config.host, config.port)
     try:
-        components = factory(config)
+        components = factory(replace(config, port=listener.getsockname()[1]))  # port 0: the one bound
         try:
             with AuditLog(config.audit_path, max_bytes=config.audit_max_bytes, keep=config.audit_keep) as audit:
                 app = create_app(config, store=components.store, secrets=components.secrets,

@@ -6,9 +6,12 @@ from codeconn.service import connections, iam, sts
 from codeconn.service.registry import Registry
 
 
-def build_registry() -> Registry:
+def build_registry(providers: connections.ProviderDirectory | None = None) -> Registry:
+    """Every operation; the handshake's too when `providers` says how code hosts are reached."""
     registry = Registry()
     connections.register(registry)
+    if providers is not None:
+        connections.register_handshake(registry, providers)
     iam.register(registry)
     sts.register(registry)
     return registry

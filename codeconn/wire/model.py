@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from botocore.loaders import Loader
@@ -34,6 +35,10 @@ from botocore.regions import EndpointResolver
 
 HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts")
 """The botocore service names codeconn answers for."""
+
+MODEL_EXTRAS = str(Path(__file__).resolve().parent / "models")
+"""botocore data path adding the handshake operations to both connections models (models/README.md):
+the server loads it (`ServiceModels.load(data_paths=[MODEL_EXTRAS])`), `codeconn aws` puts it on AWS_DATA_PATH."""
 
 Response = tuple[int, dict[str, str], bytes]
 """(HTTP status, headers, body): what every protocol's serializers return."""
@@ -134,6 +139,12 @@ def _regions(loader: Loader, services: Mapping[str, ServiceModel]) -> dict[str, 
 def default_service_models() -> ServiceModels:
     """The catalog of `HOSTED_SERVICES` from botocore's data, loaded once per process."""
     return ServiceModels.load()
+
+
+@functools.cache
+def served_service_models() -> ServiceModels:
+    """What `codeconn serve` speaks: botocore's models with the handshake operations (MODEL_EXTRAS)."""
+    return ServiceModels.load(data_paths=[MODEL_EXTRAS])
 
 
 @functools.cache
@@ -243,6 +254,8 @@ __all__ = [
     "Response",
     "Scalar",
     "default_service_models",
+    "served_service_models",
+    "MODEL_EXTRAS",
     "error_shape",
     "error_status",
     "from_wire",

@@ -1,8 +1,10 @@
 """A real server (the components `codeconn serve` builds) in a background thread, with its store at hand.
 
-For the tests that must play a part no API plays yet: completing a connection's
-handshake (PENDING -> AVAILABLE) and recording a sync attempt, by writing the
-store as those parts will. Everything else goes through boto3 and the wire.
+`complete_handshake` makes a connection AVAILABLE through the real handshake in
+local mode (a bare repository made with git under the local root, then
+GetIndividualAccessToken -> ListInstallationTargets -> UpdateConnectionInstallation).
+The store is at hand for the tests that must play a part no API plays yet
+(recording a sync attempt). Everything else goes through boto3 and the wire.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from handshake_clients import bare_repository, handshake_client, local_handshake
 
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
@@ -43,11 +46,13 @@ class RealServer:
         assert record is not None, arn
         return record
 
-    def complete_handshake(self, connection_arn: str) -> None:
-        """What the console's handshake will do: the connection becomes AVAILABLE."""
-        record = self.record_by_arn(connection_arn)
-        with self.components.store.transaction(ACCOUNT) as tx:
-            tx.update(replace(record, data={**record.data, "ConnectionStatus": "AVAILABLE"}))
+    def complete_handshake(self, connection_arn: str, owner: str = "octo", repository: str = "app") -> None:
+        """The real handshake in local mode, on `<owner>/<repository>` made with git: the connection is AVAILABLE."""
+        provider_type = self.record_by_arn(connection_arn).data["ProviderType"]
+        bare_repository(self.config.repositories_root / provider_type, owner, repository)
+        service = connection_arn.split(":")[2]
+        connection = local_handshake(handshake_client(self.url, service), connection_arn, provider_type, owner)
+        assert connection["ConnectionStatus"] == "AVAILABLE"
 
     def put(self, record: Record) -> None:
         with self.components.store.transaction(record.account_id) as tx:

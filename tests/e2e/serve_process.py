@@ -32,6 +32,17 @@ class ServeProcess:
     process: subprocess.Popen[str]
     url: str
     output: list[str] = field(default_factory=list)
+    pending: queue.Queue[str | None] | None = None  # what the server printed after its banner
+
+    def all_output(self) -> str:
+        """Everything the server printed, once it has stopped (call `stop` first)."""
+        while self.pending is not None:
+            line = self.pending.get(timeout=STOP_TIMEOUT)
+            if line is None:
+                self.pending = None
+            else:
+                self.output.append(line)
+        return "".join(self.output)
 
     def client(self, service: str, key: str = "test", secret: str = "test", token: str | None = None) -> Any:
         return boto3.client(service, endpoint_url=self.url, region_name="us-east-1", aws_access_key_id=key,
@@ -83,7 +94,7 @@ def serve(data_dir: Path, *args: str) -> Iterator[ServeProcess]:
             match = re.search(r"listening on (http://\S+)", line)
             if match:
                 url = match.group(1)
-        server = ServeProcess(process, url, output)
+        server = ServeProcess(process, url, output, lines)
         yield server
     finally:
         if process.poll() is None:

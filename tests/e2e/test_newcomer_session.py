@@ -41,10 +41,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 README_ADDRESS = "http://127.0.0.1:4599"
 
 
-def readme_session() -> tuple[str, list[str]]:
-    """The first session's shell block, and the outputs it promises (one per commented block)."""
+def readme_session(heading: str = "## A first session with the server") -> tuple[str, list[str]]:
+    """A section's first shell block, and the outputs it promises (one per commented block)."""
     text = README.read_text()
-    section = text[text.index("## A first session with the server"):]
+    section = text[text.index(heading):]
     section = section[:section.index("\n## ", 1)]
     lines = [line[4:] for line in section.splitlines() if line.startswith("    ")]
     block = lines[:next(i for i, line in enumerate(lines) if not line.strip())] if "" in lines else lines
@@ -64,16 +64,23 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def test_the_readme_session_word_for_word(tmp_path: Path) -> None:
-    script, promised = readme_session()
-    assert len(promised) >= 5, promised
+@pytest.mark.parametrize(("heading", "at_least"), [
+    pytest.param("## A first session with the server", 5, id="first-session"),
+    pytest.param("## A connection on a local repository", 3, id="local-handshake"),
+])
+def test_the_readme_session_word_for_word(tmp_path: Path, heading: str, at_least: int) -> None:
+    script, promised = readme_session(heading)
+    assert len(promised) >= at_least, promised
     home = tmp_path / "home"
     home.mkdir()
-    with serve(tmp_path / "data") as server:
+    data = tmp_path / "data"
+    with serve(data) as server:
         env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
         env.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}:{env.get('PATH', '')}",
                    CODECONN_ENDPOINT_URL=server.url, AWS_PAGER="")
-        done = subprocess.run(["bash", "-c", script.replace(README_ADDRESS, server.url)], cwd=README.parent,
+        # the server's data directory stands in for the default ./.codeconn
+        script = script.replace(README_ADDRESS, server.url).replace(".codeconn/", f"{data}/")
+        done = subprocess.run(["bash", "-c", script], cwd=README.parent,
                               env=env, capture_output=True, text=True, timeout=300, check=False)
     output = _squeezed(done.stdout + done.stderr)
     for expected in promised:

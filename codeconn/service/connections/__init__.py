@@ -7,7 +7,9 @@ gives resources it creates ARNs with that prefix. Resources created through
 either endpoint are found through both.
 
 The modules, one resource each: `connections`, `hosts`, `repository_links`,
-`sync_configurations`, `sync_status`, `tags`; shared: `resources` (look up,
+`sync_configurations`, `sync_status`, `tags`; the handshake (handshake-api.md:
+`handshake`, `handshake_tokens`, `app_registration`, reaching code hosts through
+`provider_directory.ProviderDirectory`, registered by `register_handshake`); shared: `resources` (look up,
 then authorize, then write; quotas), `pagination`, `errors`. The resources
 themselves, their ARNs, statuses and quotas are `codeconn.domain`'s.
 """
@@ -15,18 +17,23 @@ themselves, their ARNs, statuses and quotas are `codeconn.domain`'s.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from codeconn.domain.arns import CONNECTIONS_SERVICES
 from codeconn.service.call import Call
 from codeconn.service.connections import (
+    app_registration,
     connections,
+    handshake,
+    handshake_tokens,
     hosts,
     repository_links,
     sync_configurations,
     sync_status,
     tags,
 )
+from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.connections.resources import TagsChanged
 from codeconn.service.registry import Handler, Registry
 
@@ -61,6 +68,20 @@ OPERATIONS: dict[str, Handler] = {
 }
 """Every operation of the two models, by name."""
 
+HandshakeHandler = Callable[..., dict[str, Any]]
+"""A handshake handler: (call, params, *, providers) -> output."""
+
+HANDSHAKE_OPERATIONS: dict[str, HandshakeHandler] = {
+    "StartOAuthHandshake": handshake.start_oauth_handshake,
+    "GetIndividualAccessToken": handshake.get_individual_access_token,
+    "GetInstallationUrl": handshake.get_installation_url,
+    "ListInstallationTargets": handshake_tokens.list_installation_targets,
+    "UpdateConnectionInstallation": handshake_tokens.update_connection_installation,
+    "StartAppRegistrationHandshake": app_registration.start_app_registration_handshake,
+    "RegisterAppCode": app_registration.register_app_code,
+}
+"""The handshake operations (handshake-api.md; the models' sdk-extras), which reach providers."""
+
 
 ATTEMPTS = 3
 """How often a call runs when a resource's tags change under its authorization."""
@@ -94,4 +115,11 @@ def register(registry: Registry) -> None:
         registry.add(CONNECTIONS_SERVICES, name, retrying(handler))
 
 
-__all__ = ["ATTEMPTS", "OPERATIONS", "register", "retrying"]
+def register_handshake(registry: Registry, providers: ProviderDirectory) -> None:
+    """Add the handshake operations to `registry`, for both endpoints, each reaching code hosts through `providers`."""
+    for name, handler in HANDSHAKE_OPERATIONS.items():
+        registry.add(CONNECTIONS_SERVICES, name, retrying(functools.partial(handler, providers=providers)))
+
+
+__all__ = ["ATTEMPTS", "HANDSHAKE_OPERATIONS", "OPERATIONS", "HandshakeHandler", "ProviderDirectory", "register",
+           "register_handshake", "retrying"]

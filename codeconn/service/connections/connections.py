@@ -1,7 +1,7 @@
 """CreateConnection, GetConnection, ListConnections, DeleteConnection, and the provider token.
 
 A connection is created PENDING, as in AWS: only the handshake with the provider
-(another part of codeconn) makes it AVAILABLE. A cloud provider type (GitHub,
+(`handshake`, `handshake_tokens`) makes it AVAILABLE. A cloud provider type (GitHub,
 Bitbucket, GitLab, ...) needs no host; an installed one (GitHub Enterprise
 Server, GitLab self-managed) is reached through a host, and the connection takes
 the host's provider type. Names are unique in an account, as AWS documents: the
@@ -19,8 +19,10 @@ from uuid import uuid4
 
 from codeconn.domain.arns import CONNECTION, HOST
 from codeconn.domain.connections import Connection, Host
+from codeconn.domain.handshake import open_credential, seal_credential
 from codeconn.domain.lifecycle import HOST_USABLE, ConnectionStatus
 from codeconn.domain.providers import ENDPOINT_PROVIDERS, INSTALLED_PROVIDERS
+from codeconn.providers.base import Credential, CredentialKind
 from codeconn.service.call import Call
 from codeconn.service.connections.errors import UnsupportedProviderTypeException
 from codeconn.service.connections.pagination import next_token, read_page
@@ -49,7 +51,7 @@ from codeconn.store import Conflict, Record, Secret, SecretBox
 def connection_view(connection: Connection, service: str) -> dict[str, Any]:
     """The Connection structure the endpoint `service` answers with (ProviderEndpoint: codeconnections only)."""
     return {"ConnectionName": connection.name, "ConnectionArn": connection.arn, **without_none({
-        "ProviderType": connection.provider_type, "OwnerAccountId": connection.account_id,
+        "ProviderType": connection.provider_type, "OwnerAccountId": connection.owner_account_id,
         "ConnectionStatus": connection.status.value, "HostArn": connection.host_arn,
         "ProviderEndpoint": connection.provider_endpoint if service == "codeconnections" else None})}
 
@@ -117,15 +119,16 @@ def delete_connection(call: Call, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def with_provider_token(record: Record, secrets: SecretBox, token: Secret) -> Record:
-    """The connection record holding `token`, encrypted; store it with `Tx.update`."""
+    """The connection record holding `token` (as an OAuth credential), encrypted; store it with `Tx.update`."""
     connection = Connection.from_record(record)
-    return replace(connection, token_ciphertext=secrets.encrypt(token)).to_record()
+    credential = Credential(kind=CredentialKind.OAUTH, token=token)
+    return replace(connection, token_ciphertext=seal_credential(secrets, credential)).to_record()
 
 
 def provider_token(record: Record, secrets: SecretBox) -> Secret | None:
-    """The connection's provider token, decrypted into a Secret; None before the handshake."""
+    """The connection's provider token, decrypted into a Secret; None before the handshake (and in local mode)."""
     ciphertext = Connection.from_record(record).token_ciphertext
-    return Secret(secrets.decrypt(ciphertext)) if ciphertext else None
+    return open_credential(secrets, ciphertext).token if ciphertext else None
 
 
 # --- rules --------------------------------------------------------------------------------

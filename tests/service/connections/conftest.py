@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from connections_env import Bench
@@ -12,10 +13,10 @@ from codeconn.store.sql import open_store
 
 
 @pytest.fixture
-def bench() -> Iterator[Bench]:
-    """Handlers over `open_store("sqlite://")`, a fresh key, and the recording IAM authorizer (allow all)."""
+def bench(tmp_path: Path) -> Iterator[Bench]:
+    """Handlers over `open_store("sqlite://")`, a fresh key, the recording IAM authorizer (allow all), local mode."""
     store = open_store("sqlite://")
     try:
-        yield Bench(store, SecretBox(SecretBox.generate_key()))
+        yield Bench(store, SecretBox(SecretBox.generate_key()), tmp_path / "repositories")
     finally:
         store.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import botocore.session
@@ -32,6 +33,7 @@ from codeconn.iam import (
     parse_principal,
 )
 from codeconn.iam.catalog import IamCatalog
+from codeconn.providers.config import Providers, load_providers_file
 from codeconn.service import connections
 from codeconn.service.call import Call, Caller, DecisionRecord
 from codeconn.service.errors import AccessDenied
@@ -107,13 +109,17 @@ def roundtrip(service: str, operation: str, output: dict[str, Any]) -> dict[str,
 class Bench:
     """Handlers, a store and an authorizer; one caller whose policy tests may change."""
 
-    def __init__(self, store: Store, secrets: SecretBox) -> None:
+    def __init__(self, store: Store, secrets: SecretBox, repositories: Path) -> None:
         self.store = store
         self.secrets = secrets
         self.authorizer = RecordingAuthorizer()
         self.policies = PolicySet(identity=(policy(ALLOW_ALL),))
         self.registry = Registry()
         connections.register(self.registry)
+        self.repositories = repositories  # local mode's root: the handshake of `connection(available=True)`
+        self.providers = Providers(load_providers_file(None, repositories=repositories),
+                                   default_redirect_uri="http://127.0.0.1:4599/oauth/callback")
+        connections.register_handshake(self.registry, self.providers)
         self.now = NOW
         self.account = ACCOUNT
 
@@ -151,8 +157,24 @@ class Bench:
         params = {key: value for key, value in params.items() if value is not None}
         arn = self.invoke("CreateConnection", service, ConnectionName=name, **params)["ConnectionArn"]
         if available:
-            self.set_data("connection", arn, ConnectionStatus="AVAILABLE")
+            self.complete_handshake(arn, service)
         return str(arn)
+
+    def complete_handshake(self, arn: str, service: str = "codestar-connections", owner: str = "octo") -> None:
+        """The real handshake in local mode (an owner directory under the root): the connection is AVAILABLE."""
+        record = self.record("connection", arn)
+        assert record is not None
+        provider_type = record.data["ProviderType"]
+        (self.repositories / provider_type / owner).mkdir(parents=True, exist_ok=True)
+
+        def run(operation: str, **params: Any) -> dict[str, Any]:
+            handler = self.registry.get(service, operation)
+            assert handler is not None
+            return handler(self.call(operation, service), params)
+
+        token = run("GetIndividualAccessToken", ProviderType=provider_type)["TokenId"]
+        connection = run("UpdateConnectionInstallation", ConnectionArn=arn, InstallationId=owner, TokenId=token)
+        assert connection["Connection"]["ConnectionStatus"] == "AVAILABLE"
 
     def host(self, name: str = "my-ghes", service: str = "codestar-connections", **params: Any) -> str:
         params.setdefault("ProviderType", "GitHubEnterpriseServer")
