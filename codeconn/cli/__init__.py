@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from codeconn.cli import audit, aws, policy_lint, policy_simulate, policy_test, serve
+from codeconn.cli import audit, aws, git_credential, policy_lint, policy_simulate, policy_test, serve
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
 policy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Simulate, test and lint IAM policies.")
@@ -16,6 +16,7 @@ policy_lint.register(policy_app)
 serve.register(app)
 audit.register(app)
 aws.register(app)
+git_credential.register(app)
 
 
 def main() -> None:
