@@ -39,7 +39,8 @@ Examples:
   codeconn audit --action 'codestar-connections:*' \\
       --principal 'arn:aws:iam::000000000000:role/*'
   codeconn audit --action '*:PassConnection' --json | jq .requestParameters
-  codeconn audit --provider-action GitPush --repository acme/api --branch 'main' --decision explicitDeny
+  codeconn audit --provider-action GitPush --repository acme/api \\
+      --branch main --decision explicitDeny
 """
 
 

@@ -14,11 +14,13 @@ and lists each ref as `[remote rejected]`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+import re
 from dataclasses import dataclass
 
 FLUSH = b"0000"
 MAX_COMMAND_BYTES = 4 * 1024 * 1024  # the commands of a push: thousands of refs fit; a pack does not belong here
 ZERO_ID = "0" * 40
+_OBJECT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # SHA-1 or SHA-256
 _SIDEBAND_DATA = 65515  # side-band-64k: 65520 per pkt-line minus length and band
 
 
@@ -95,7 +97,7 @@ def _commands(lines: Sequence[bytes], raw: bytes) -> PushCommands:
         words = text.decode("utf-8", "replace").split(" ")
         if words[0] == "shallow":
             continue
-        if len(words) != 3:
+        if len(words) != 3 or not all(_OBJECT_ID.fullmatch(w) for w in words[:2]) or not words[2].startswith("refs/"):
             raise PktLineError("not a ref update command")
         updates.append(RefUpdate(*words))
     if not updates:
