@@ -23,7 +23,9 @@ What is decided (README, "The git endpoint"):
   branch's name (`refs/heads/x` -> `x`) or the tag's (`refs/tags/v1` -> `v1`). If any
   one is denied, the push is refused whole: the rest of the request is read and
   dropped, and the client gets receive-pack's own report with every ref rejected and
-  the AccessDenied message, which git prints as `remote: ...`.
+  the AccessDenied message, which git prints as `remote: ...`. A request without
+  updates (the lone flush-pkt git sends to probe before streaming a large push)
+  updates nothing and decides nothing: it goes to git as it is.
 
 Every decision goes to the audit log, with the ProviderAction, repository and branch,
 in one line per request. The sync work (the store, the authorizer) runs in worker

@@ -48,6 +48,7 @@ class PushCommands:
     updates: tuple[RefUpdate, ...]
     capabilities: frozenset[str]
     raw: bytes  # every byte read, to hand on to git unchanged
+    # No updates: git's probe before a large push (a lone flush-pkt, to check the credentials first).
 
 
 def pkt(data: bytes) -> bytes:
@@ -100,8 +101,6 @@ def _commands(lines: Sequence[bytes], raw: bytes) -> PushCommands:
         if len(words) != 3 or not all(_OBJECT_ID.fullmatch(w) for w in words[:2]) or not words[2].startswith("refs/"):
             raise PktLineError("not a ref update command")
         updates.append(RefUpdate(*words))
-    if not updates:
-        raise PktLineError("a push without ref updates")
     return PushCommands(tuple(updates), capabilities, raw)
 
 

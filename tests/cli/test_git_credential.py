@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from codeconn.cli import app
+from codeconn.cli.git_credential import credential_answer
 from codeconn.wire.git_password import check_git_password
 
 REQUEST = "protocol=http\nhost=127.0.0.1:4599\npath=git/0a1b/acme/api.git\n\n"
@@ -29,6 +33,31 @@ def _answer(stdin: str, *args: str) -> dict[str, str]:
     result = CliRunner().invoke(app, ["git-credential", *args], input=stdin)
     assert result.exit_code == 0, result.output
     return dict(line.split("=", 1) for line in result.stdout.splitlines())
+
+
+def test_the_fast_path_answers_as_the_chain_does(aws_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys in the environment, the chain's first source: the same answer without loading botocore."""
+    env = {"AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_DEFAULT_REGION": "eu-west-1"}
+    now = datetime.now(UTC)
+    fields = {"host": "127.0.0.1:4599", "path": "git/0a1b/acme/api.git"}
+    fast = credential_answer(fields, profile=None, now=now, environ=env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    chain = credential_answer(fields, profile=None, now=now, environ={})  # no AWS_ keys: botocore's chain
+    assert fast == chain and fast is not None and fast["username"] == "AKIAENV"
+
+
+def test_the_command_line_helper_runs_without_the_typer_app(aws_env: Path) -> None:
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "AWS_DEFAULT_REGION": "us-east-1"}
+    script = ("import sys, codeconn.cli\n"
+              "sys.argv = ['codeconn', 'git-credential', 'get']\n"
+              "try:\n    codeconn.cli.main()\nexcept SystemExit as done:\n    assert not done.code\n"
+              "loaded = [m for m in sys.modules if m.split('.')[0] in ('typer', 'botocore', 'rich')]\n"
+              "assert not loaded, loaded\n")
+    done = subprocess.run([sys.executable, "-c", script], input=REQUEST, capture_output=True, text=True, env=env,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("username=AKIA\npassword=")
 
 
 def test_keys_from_the_environment_with_a_session_token(aws_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

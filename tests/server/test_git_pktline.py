@@ -34,13 +34,18 @@ def test_commands_are_read_up_to_the_flush_whatever_the_chunking() -> None:
         assert read.raw == commands
 
 
+def test_a_lone_flush_is_gits_probe_before_a_large_push() -> None:
+    read, rest = _read(FLUSH)
+    assert read.updates == () and read.raw == FLUSH and rest == b""
+
+
 def test_branch_name_is_the_branch_or_the_tag_name() -> None:
     assert RefUpdate(OLD, NEW, "refs/heads/feature/x").branch_name == "feature/x"
     assert RefUpdate(OLD, NEW, "refs/tags/v1.0").branch_name == "v1.0"
     assert RefUpdate(OLD, NEW, "refs/notes/commits").branch_name == "refs/notes/commits"
 
 
-@pytest.mark.parametrize("data", [b"", b"00", b"zzzz", pkt(b"not a command\n") + FLUSH, FLUSH, b"0002"])
+@pytest.mark.parametrize("data", [b"", b"00", b"zzzz", pkt(b"not a command\n") + FLUSH, b"0002"])
 def test_what_is_not_a_push_is_refused(data: bytes) -> None:
     with pytest.raises(PktLineError):
         _read(data)
