@@ -146,6 +146,8 @@ class GitEndpoint:
         status = 500
         try:
             status = await self._serve(scope, receive, send, path, headers, query, trace, source_ip, push)
+        except ConnectionError:  # the client went away mid-request: nothing to answer
+            status, trace.error_code = 499, "ClientClosedRequest"
         finally:
             await anyio.to_thread.run_sync(self._write_audit, trace, path, status, source_ip, headers)
 
@@ -291,7 +293,7 @@ class GitEndpoint:
             denied = self._decide(trace, connection, tags, path, ProviderAction.GIT_PUSH, update.branch_name)
             if denied is not None:
                 reasons[update.ref] = "AccessDeniedException"
-                messages.append(f"AccessDeniedException: {denied}")
+                messages.append(f"AccessDeniedException ({update.ref}): {denied}")
         if reasons:
             messages.append("codeconn refused the whole push: nothing was written.")
         return reasons, "\n".join(messages)
