@@ -249,3 +249,24 @@ def test_the_same_through_a_remote_providers_git_server(remote: tuple[Setup, Any
     assert seen == {basic("x-access-token", PROVIDER_TOKEN)}  # only the stored token reached the provider
     for clone in (tmp_path / "puller" / "api", tmp_path / "pusher" / "api"):
         assert PROVIDER_TOKEN not in (clone / ".git" / "config").read_text()
+
+
+def test_a_provider_refusing_the_stored_token_is_reported_without_it(remote: tuple[Setup, Any],
+                                                                     tmp_path: Path) -> None:
+    setup, provider = remote
+    expected = provider.authorization
+    provider.authorization = basic("x-access-token", "rotated-on-the-provider")
+    try:
+        result = git(["clone", "-q", setup.url("api"), str(tmp_path / "c")], git_env(tmp_path, setup.pusher),
+                     check=False)
+    finally:
+        provider.authorization = expected
+    assert result.returncode != 0
+    assert "remote: The provider refused the connection's credentials" in result.stderr
+    assert PROVIDER_TOKEN not in result.stderr and "x-access-token" not in result.stderr
+
+
+def test_an_unknown_repository_is_not_found_once_authorized(local: Setup, tmp_path: Path) -> None:
+    url = local.url("api").replace("/acme/api.git", "/acme/missing.git")
+    result = git(["clone", "-q", url, str(tmp_path / "c")], git_env(tmp_path, local.pusher), check=False)
+    assert result.returncode != 0 and "remote: Repository acme/missing not found" in result.stderr
