@@ -1,22 +1,35 @@
-"""The `codeconn` command: the only place (with the server edge) that touches files and terminals."""
+"""The `codeconn` command: the only place (with the server edge) that touches files and terminals.
+
+`app` (the typer app, `codeconn.cli.commands`) is loaded on first use, not on
+import: git runs `codeconn git-credential` for every clone, fetch and push (and
+again to `store`), so `main` answers that one from `codeconn.cli.git_credential`
+alone, without loading typer, rich or the other commands.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import Any
 
-from codeconn.cli import audit, aws, policy_lint, policy_simulate, policy_test, serve
-
-app = typer.Typer(no_args_is_help=True, add_completion=False, rich_markup_mode=None, help="codeconn: AWS CodeConnections, locally, with IAM enforced.")
-policy_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, help="Simulate, test and lint IAM policies.")
-app.add_typer(policy_app, name="policy")
-
-policy_simulate.register(policy_app)
-policy_test.register(policy_app)
-policy_lint.register(policy_app)
-serve.register(app)
-audit.register(app)
-aws.register(app)
+GIT_CREDENTIAL = "git-credential"
 
 
 def main() -> None:
+    if sys.argv[1:2] == [GIT_CREDENTIAL]:
+        from codeconn.cli.git_credential import helper_main
+
+        sys.exit(helper_main(sys.argv[2:]))
+    from codeconn.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from codeconn.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["app", "main"]

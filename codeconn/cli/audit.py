@@ -39,6 +39,8 @@ Examples:
   codeconn audit --action 'codestar-connections:*' \\
       --principal 'arn:aws:iam::000000000000:role/*'
   codeconn audit --action '*:PassConnection' --json | jq .requestParameters
+  codeconn audit --provider-action GitPush --repository acme/api \\
+      --branch main --decision explicitDeny
 """
 
 
@@ -62,6 +64,17 @@ def audit(
         help="Only calls of, or deciding, this action, e.g. 'codeconnections:Get*'.", show_default=False)] = None,
     decision: Annotated[DecisionChoice | None, typer.Option(
         help="Only calls with this decision (for --action: that action's).", show_default=False)] = None,
+    connection: Annotated[str | None, typer.Option(
+        help="Only git endpoint decisions on this connection (ARN or id; wildcards allowed).",
+        show_default=False)] = None,
+    repository: Annotated[str | None, typer.Option(
+        help="Only git endpoint decisions on this repository, owner/name (wildcards allowed).",
+        show_default=False)] = None,
+    branch: Annotated[str | None, typer.Option(
+        help="Only git endpoint decisions for this BranchName (a push's branch or tag; wildcards allowed).",
+        show_default=False)] = None,
+    provider_action: Annotated[str | None, typer.Option(
+        help="Only git endpoint decisions for this ProviderAction (GitPull, GitPush).", show_default=False)] = None,
     last: Annotated[int | None, typer.Option(
         help="Only the last N matching calls.", min=1, show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the matching lines as JSON lines.")] = False,
@@ -75,7 +88,9 @@ def audit(
     except OSError as error:
         typer.echo(f"codeconn audit: cannot read {path}: {error.strerror or error}", err=True)
         raise typer.Exit(ExitCode.BAD_INPUT) from None
-    chosen = AuditFilter(principal=principal, action=action, decision=decision.value if decision else None)
+    chosen = AuditFilter(principal=principal, action=action, decision=decision.value if decision else None,
+                         connection=connection, repository=repository, branch=branch,
+                         provider_action=provider_action)
     records = tail(list(chosen.select(reading.records)), last)
     if json_output:
         for record in records:
@@ -98,9 +113,15 @@ def _table(records: Sequence[AuditRecord]) -> Table:
             principal = record.principal or Text("(not authenticated)", style="dim")
             result = f"{record.error_code} ({record.status})" if record.error_code else str(record.status)
             table.add_row(record.time if first else "", principal if first else "", decision.action,
-                          decision.resource, _decision(decision), _matched(decision), result if first else "",
+                          decision.resource + _git_use(decision), _decision(decision), _matched(decision), result if first else "",
                           end_section=index == len(decided) - 1 and len(decided) > 1)
     return table
+
+
+def _git_use(decided: AuditDecision) -> str:
+    """A git endpoint decision's ProviderAction, repository and branch, after its connection."""
+    parts = [p for p in (decided.provider_action, decided.repository, decided.branch) if p is not None]
+    return f" ({' '.join(parts)})" if parts else ""
 
 
 def _decision(decided: AuditDecision) -> Text:

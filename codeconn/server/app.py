@@ -40,6 +40,9 @@ from codeconn.server.audit import AuditSink
 from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
 from codeconn.server.edge import Clock, Edge, Incoming, utc_now
+from codeconn.server.git_auth import GitAuthenticator
+from codeconn.server.git_endpoint import GitEndpoint
+from codeconn.server.git_remotes import GitRemotes, LocalGitRemotes
 from codeconn.server.origin import OriginPolicy
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
@@ -52,12 +55,17 @@ from codeconn.wire.sigv4 import HttpRequest
 
 HEALTH_PATH = "/_codeconn/health"
 AWS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+GIT_PATH = "/git/{git_path:path}"
 
 
 def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
                authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
-               iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The server's ASGI app. `routes` (console pages, git over HTTP) are matched before the AWS endpoint.
+               iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = (),
+               git_remotes: GitRemotes | None = None) -> Starlette:
+    """The server's ASGI app. `routes` (console pages) are matched before the AWS endpoint.
+
+    The git endpoint (`/git/...`, `git_endpoint`) reaches repositories through
+    `git_remotes` (default: local mode under `<data-dir>/repositories`).
 
     The caller owns `store` and `audit` and closes them after the app stops.
     """
@@ -78,9 +86,13 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
         body, problem = await _read_body(request, config.limits.body_timeout)
         return await workers.answer(request.scope, body, problem)
 
+    git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
+                      authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
+                      remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock)
     app = Starlette(routes=[
         Route(HEALTH_PATH, health, methods=AWS_METHODS),
         *callback_routes(),
+        Route(GIT_PATH, git),
         *routes,
         Route("/{path:path}", aws, methods=AWS_METHODS),
     ])

@@ -72,6 +72,10 @@ class AuditDecision:
     enforced: bool = True
     matched_statements: tuple[Mapping[str, Any], ...] = ()
     near_misses: tuple[Mapping[str, Any], ...] = ()  # an implicit deny's nearly matching statements
+    # A UseConnection of the git endpoint: what it was for (the connection is `resource`).
+    provider_action: str | None = None
+    repository: str | None = None  # FullRepositoryId
+    branch: str | None = None  # BranchName (a push's ref: the branch's or the tag's name)
 
     @property
     def missing_context_keys(self) -> tuple[str, ...]:
@@ -83,13 +87,18 @@ class AuditDecision:
         if self.near_misses:
             out["missingContextKeys"] = list(self.missing_context_keys)
             out["nearMisses"] = [dict(m) for m in self.near_misses]
+        for name, value in (("providerAction", self.provider_action), ("repository", self.repository),
+                            ("branch", self.branch)):
+            if value is not None:
+                out[name] = value
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuditDecision:
         return cls(str(data.get("action", "")), str(data.get("resource", "")), str(data.get("decision", "")),
                    bool(data.get("enforced", True)), tuple(data.get("matchedStatements") or ()),
-                   tuple(data.get("nearMisses") or ()))
+                   tuple(data.get("nearMisses") or ()), data.get("providerAction"), data.get("repository"),
+                   data.get("branch"))
 
 
 @dataclass(frozen=True)
@@ -293,6 +302,10 @@ class AuditFilter:
     principal: str | None = None
     action: str | None = None
     decision: str | None = None
+    connection: str | None = None
+    repository: str | None = None
+    branch: str | None = None
+    provider_action: str | None = None
 
     def __post_init__(self) -> None:
         if self.decision is not None and self.decision not in DECISIONS:
@@ -303,6 +316,8 @@ class AuditFilter:
             pattern = _wildcard(self.principal, ignore_case=False)
             if record.principal is None or not pattern.fullmatch(record.principal):
                 return False
+        if (self.connection, self.repository, self.branch, self.provider_action) != (None, None, None, None):
+            return any(self._use_fits(d) for d in record.decisions)
         if self.action is None and self.decision is None:
             return True
         action = _wildcard(self.action, ignore_case=True) if self.action is not None else None
@@ -311,6 +326,20 @@ class AuditFilter:
             rows.extend((d.action, d.decision) for d in record.decisions)
         return any((action is None or (name is not None and action.fullmatch(name)))
                    and (self.decision is None or decided == self.decision) for name, decided in rows)
+
+    def _use_fits(self, decided: AuditDecision) -> bool:
+        """Whether one decision fits the UseConnection filters (and the action and decision, if given)."""
+        if self.connection is not None:
+            pattern = _wildcard(self.connection, ignore_case=False)
+            if not (pattern.fullmatch(decided.resource) or pattern.fullmatch(decided.resource.rsplit("/", 1)[-1])):
+                return False
+        for wanted, value, ignore_case in ((self.repository, decided.repository, True),
+                                           (self.branch, decided.branch, False),
+                                           (self.provider_action, decided.provider_action, True),
+                                           (self.action, decided.action, True)):
+            if wanted is not None and (value is None or not _wildcard(wanted, ignore_case=ignore_case).fullmatch(value)):
+                return False
+        return self.decision is None or decided.decision == self.decision
 
     def select(self, records: Iterable[AuditRecord]) -> Iterator[AuditRecord]:
         return (record for record in records if self.matches(record))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from codeconn.cli import app
 
-COMMANDS = [[], ["policy"], ["policy", "simulate"], ["policy", "test"], ["policy", "lint"], ["serve"], ["audit"]]
+COMMANDS = [[], ["policy"], ["policy", "simulate"], ["policy", "test"], ["policy", "lint"], ["serve"], ["audit"], ["git-credential"]]
 
 
 def help_of(words: list[str]) -> str:

@@ -23,6 +23,7 @@ from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
 from codeconn.server.components import build_components
 from codeconn.server.config import ServeConfig
+from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.runner import Components, serving_in_thread
 from codeconn.store import Record
 
@@ -60,15 +61,18 @@ class RealServer:
 
 
 @contextmanager
-def real_server(data_dir: Path, **overrides: Any) -> Iterator[RealServer]:
-    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields."""
+def real_server(data_dir: Path, *, git_remotes: GitRemotes | None = None, **overrides: Any) -> Iterator[RealServer]:
+    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields.
+
+    `git_remotes` replaces the git endpoint's local repositories (a remote provider's test server)."""
     config = replace(ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir), **overrides)
     data_dir.mkdir(parents=True, exist_ok=True)
     components = build_components(config)
     audit = AuditLog(config.audit_path, max_bytes=config.audit_max_bytes, keep=config.audit_keep)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
-                     service_models=components.service_models, iam_catalog=components.iam_catalog)
+                     service_models=components.service_models, iam_catalog=components.iam_catalog,
+                     git_remotes=git_remotes)
     try:
         with serving_in_thread(app, config.host) as url:
             yield RealServer(url, components, config)
