@@ -24,6 +24,7 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.providers.config import Providers, ProvidersFileError, load_providers_file
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
+from codeconn.server.git_remotes import DirectoryGitRemotes
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
 from codeconn.store import SecretBox, StoreError
@@ -63,7 +64,7 @@ def build_components(config: ServeConfig) -> Components:
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
         return Components(store, secrets, directory, authorizer, build_registry(providers), service_models,
-                          iam_catalog, on_close=providers.close)
+                          iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers))
     except BaseException:
         store.close()
         providers.close()

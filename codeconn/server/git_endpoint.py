@@ -56,7 +56,7 @@ from codeconn.server.git_pktline import PktLineError, PushCommands, read_command
 from codeconn.server.git_remotes import GitRemotes
 from codeconn.service.call import Authorize, Call, Caller
 from codeconn.clock import Clock
-from codeconn.service.errors import AccessDenied
+from codeconn.service.errors import AccessDenied, ServiceError
 from codeconn.store import SecretBox, Store
 
 GIT_PREFIX = "/git/"
@@ -224,9 +224,10 @@ class GitEndpoint:
             await send_plain(send, 409, f"Connection {connection.arn} is {connection.status.value}: git needs an "
                                         "AVAILABLE connection. Complete the connection's handshake first.")
             return 409
+        assert trace.call is not None  # every request that reaches here has been decided as a call
         try:
-            remote: GitRemote = await anyio.to_thread.run_sync(self._remotes.git_remote, connection, path.owner,
-                                                               path.name)
+            remote: GitRemote = await anyio.to_thread.run_sync(self._remotes.git_remote, trace.call, connection,
+                                                               path.owner, path.name)
         except (ProviderNotFound, ProviderRefused):
             trace.error_code = "ResourceNotFoundException"
             await send_plain(send, 404, f"Repository {path.full_id} not found through {connection.arn}.")
@@ -234,6 +235,10 @@ class GitEndpoint:
         except ProviderError as error:
             trace.error_code = "ProviderError"
             await send_plain(send, 502, f"The provider failed: {error}")
+            return 502
+        except ServiceError as error:  # the connection's credential refused (now in ERROR), or throttled
+            trace.error_code = error.code
+            await send_plain(send, 502, f"{error.code}: {error.message}")
             return 502
         request = GitRequest(method="POST" if path.suffix != "info/refs" else "GET", suffix=path.suffix,
                              query=query, headers=headers,

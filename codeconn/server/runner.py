@@ -35,6 +35,7 @@ from codeconn.server.audit import AuditLog
 from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig
 from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
+from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.limits import Limits
 from codeconn.server.protocol import protocol_class
 from codeconn.service.call import Authorize, CallerDirectory
@@ -62,6 +63,7 @@ class Components:
     service_models: ServiceModels
     iam_catalog: IamCatalog
     on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
+    git_remotes: GitRemotes | None = None  # the git endpoint's providers (default: local repositories)
 
     def close(self) -> None:
         try:
@@ -88,7 +90,7 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                                  directory=components.directory, authorizer=components.authorizer,
                                  registry=components.registry, audit=audit,
                                  service_models=components.service_models, iam_catalog=components.iam_catalog,
-                                 routes=routes)
+                                 routes=routes, git_remotes=components.git_remotes)
                 server = Server(uvicorn_config(app, config.limits),
                                 on_started=lambda port: banner(config, port, out))
                 server.run(sockets=[listener])

@@ -10,6 +10,7 @@ reached the provider and nothing else did.
 from __future__ import annotations
 
 import base64
+from typing import Any
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -66,7 +67,7 @@ class RemoteGitRemotes:
     root: Path
     authorization: str
 
-    def git_remote(self, connection: Connection, owner: str, name: str) -> GitRemote:
+    def git_remote(self, call: Any, connection: Connection, owner: str, name: str) -> GitRemote:
         if not (self.root / owner / f"{name}.git").is_dir():
             raise ProviderNotFound(f"repository {owner}/{name} not found")
         return GitRemote(url=f"{self.url}/{owner}/{name}.git",

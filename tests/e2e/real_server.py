@@ -72,7 +72,7 @@ def real_server(data_dir: Path, *, git_remotes: GitRemotes | None = None, **over
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
                      service_models=components.service_models, iam_catalog=components.iam_catalog,
-                     git_remotes=git_remotes)
+                     git_remotes=git_remotes or components.git_remotes)
     try:
         with serving_in_thread(app, config.host) as url:
             yield RealServer(url, components, config)

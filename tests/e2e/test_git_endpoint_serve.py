@@ -5,38 +5,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from git_support import git, git_env, refs, seeded_repository
+from handshake_clients import handshake_client, local_handshake
 from serve_process import serve
-
-from codeconn.store.sql import open_store
 
 ACCOUNT = "000000000000"
 ROOT_KEYS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1"}
-
-
-def _make_available(data_dir: Path, arn: str) -> None:
-    """What the handshake does, written to the server's database from outside (SQLite, WAL)."""
-    store = open_store(None, data_dir=data_dir)
-    try:
-        with store.read(ACCOUNT) as reader:
-            record = reader.get_by_arn(arn)
-        assert record is not None
-        with store.transaction(ACCOUNT) as tx:
-            tx.update(replace(record, data={**record.data, "ConnectionStatus": "AVAILABLE"}))
-    finally:
-        store.close()
 
 
 def test_clone_push_and_audit_through_codeconn_serve(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     bare = seeded_repository(data_dir / "repositories" / "GitLab", "acme", "api", tmp_path)
     with serve(data_dir) as server:
-        arn = server.client("codeconnections").create_connection(ProviderType="GitLab", ConnectionName="g")[
-            "ConnectionArn"]
-        _make_available(data_dir, arn)
+        client = handshake_client(server.url, "codeconnections")
+        arn = client.create_connection(ProviderType="GitLab", ConnectionName="g")["ConnectionArn"]
+        local_handshake(client, arn, "GitLab", "acme")  # the real handshake, in local mode
         url = f"{server.url}/git/{arn.rsplit('/', 1)[1]}/acme/api.git"
         env = git_env(tmp_path / "home", ROOT_KEYS)
         git(["clone", "-q", url, str(tmp_path / "api")], env)

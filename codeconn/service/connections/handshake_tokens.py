@@ -105,11 +105,13 @@ def update_connection_installation(call: Call, params: dict[str, Any], *,
 
 
 def through_connection(call: Call, providers: ProviderDirectory, connection: Connection,
-                       act: Callable[[Provider, Credential], T]) -> T:
+                       act: Callable[[Provider, Credential], T], *, keep_provider_errors: bool = False) -> T:
     """`act` on the connection's provider with its credential (refreshed when expired).
 
     A credential the provider refuses (ProviderAuthFailed) puts the connection in
-    ERROR with the reason, and the caller gets ResourceUnavailableException.
+    ERROR with the reason, and the caller gets ResourceUnavailableException. Other
+    provider errors become the API's errors, unless `keep_provider_errors` (the git
+    endpoint answers git, not the API, and tells a missing repository apart).
     """
     if connection.status is not ConnectionStatus.AVAILABLE or connection.token_ciphertext is None:
         raise ResourceUnavailableException(f"Connection {connection.arn} is {connection.status.value}.")
@@ -126,6 +128,8 @@ def through_connection(call: Call, providers: ProviderDirectory, connection: Con
                              status_reason=str(error)))
         raise ResourceUnavailableException(f"Connection {connection.arn} is in ERROR: {error}") from None
     except ProviderError as error:
+        if keep_provider_errors:
+            raise
         with provider_errors(connection.provider_type):
             raise error from None
 
