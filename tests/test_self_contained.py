@@ -26,7 +26,10 @@ CLIMBING_OUT = re.compile(
 ALLOWED = {".ci/run"}  # CI may pass the team folder beside the clone as an extra input; it never needs it
 # Arguments that keep the README's benchmark commands short enough for the suite; the
 # commands, paths and defaults are the README's own.
-QUICK = {"benchmarks/iam.py": ["--limit", "200", "--repeat", "1"], "benchmarks/server.py": ["--requests", "5"]}
+QUICK = {"benchmarks/iam.py": ["--limit", "200", "--repeat", "1"], "benchmarks/server.py": ["--requests", "5"],
+         "benchmarks/providers.py": ["--calls", "5", "--branches", "5"],
+         "benchmarks/git_endpoint.py": ["--files", "50", "--commits", "10", "--rounds", "1"],
+         "benchmarks/profile_request.py": ["--calls", "20"]}
 
 
 def repository_files() -> list[Path]:
