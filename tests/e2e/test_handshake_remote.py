@@ -2,8 +2,8 @@
 
 GitHub in remote mode (`--providers` naming the fake GitHub, the client secret in
 an environment variable): the OAuth authorization-code flow with PKCE S256 and a
-State bound to the caller and used once, then a personal access token; GitLab
-too; and a GitHub Enterprise Server host registering codeconn's app with the
+State bound to the caller and used once, then a personal access token; GitLab,
+Bitbucket (no PKCE, as it documents none) and Azure DevOps too; and a GitHub Enterprise Server host registering codeconn's app with the
 manifest flow (StartAppRegistrationHandshake / RegisterAppCode). No token, client
 secret or private key ever reaches the store file, the audit log or the server's
 output.
@@ -201,3 +201,64 @@ def test_gitlab_oauth_with_pkce_and_a_personal_access_token(tmp_path: Path, monk
             assert by_pat["ProviderUser"] == "alice"
             secrets_absent(server, capfd.readouterr().out + capfd.readouterr().err, GL_PAT, GL_SECRET,
                            "gl-oauth-SECRET-1", "gl-refresh-SECRET-1")
+
+
+def test_bitbucket_oauth_without_pkce_and_an_access_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capfd: pytest.CaptureFixture[str]) -> None:
+    """Bitbucket Cloud documents no PKCE: the authorization URL carries none, the code alone is exchanged."""
+    from bitbucket_server import ACCESS_TOKEN as BB_TOKEN, CLIENT_ID as BB_CLIENT, CLIENT_SECRET as BB_SECRET
+    from bitbucket_server import BitbucketServer
+
+    monkeypatch.setenv("CODECONN_TEST_BITBUCKET_SECRET", BB_SECRET)
+    with serve(BitbucketServer()) as bitbucket:
+        providers = tmp_path / "providers.json"
+        providers.write_text(json.dumps({"providers": {"Bitbucket": {
+            "mode": "remote", "api_url": f"{bitbucket.base_url}/2.0", "web_url": bitbucket.base_url,
+            "client_id": BB_CLIENT, "client_secret_env": "CODECONN_TEST_BITBUCKET_SECRET"}}}))
+        with real_server(tmp_path / "data", providers_file=providers) as server:
+            client = handshake_client(server.url, "codestar-connections")
+            arn = client.create_connection(ProviderType="Bitbucket", ConnectionName="bb")["ConnectionArn"]
+            started = client.start_o_auth_handshake(ProviderType="Bitbucket")
+            query = {k: v[0] for k, v in parse_qs(urlsplit(started["AuthorizationUrl"]).query).items()}
+            assert "code_challenge" not in query and query["state"] == started["State"]
+            code = bitbucket.authorize(query)
+            token = client.get_individual_access_token(ProviderType="Bitbucket", Code=code, State=started["State"])
+            targets = client.list_installation_targets(TokenId=token["TokenId"])["InstallationTargets"]
+            assert {t["TargetName"] for t in targets} >= {"ws0", "ws1"}
+            first = targets[0]
+            bound = client.update_connection_installation(ConnectionArn=arn, InstallationId=first["InstallationId"],
+                                                          TokenId=token["TokenId"])["Connection"]
+            assert (bound["ConnectionStatus"], bound["OwnerAccountId"]) == ("AVAILABLE", first["OwnerId"])
+            by_token = client.get_individual_access_token(ProviderType="Bitbucket", PersonalAccessToken=BB_TOKEN)
+            assert by_token["TokenId"]
+            secrets_absent(server, capfd.readouterr().out + capfd.readouterr().err, BB_TOKEN, BB_SECRET,
+                           "bb-oauth-SECRET-1", "bb-refresh-SECRET-1")
+
+
+def test_azure_devops_oauth_with_pkce_and_a_personal_access_token(tmp_path: Path,
+                                                                  capfd: pytest.CaptureFixture[str]) -> None:
+    from azure_devops_server import CLIENT_ID as ADO_CLIENT, PAT as ADO_PAT, AzureDevOpsServer
+
+    with serve(AzureDevOpsServer()) as azure:
+        providers = tmp_path / "providers.json"
+        providers.write_text(json.dumps({"providers": {"AzureDevOps": {
+            "mode": "remote", "api_url": azure.base_url, "web_url": f"{azure.base_url}/entra",
+            "client_id": ADO_CLIENT}}}))
+        with real_server(tmp_path / "data", providers_file=providers) as server:
+            client = handshake_client(server.url, "codeconnections", cbor=True)
+            arn = client.create_connection(ProviderType="AzureDevOps", ConnectionName="ado")["ConnectionArn"]
+            started = client.start_o_auth_handshake(ProviderType="AzureDevOps")
+            query = {k: v[0] for k, v in parse_qs(urlsplit(started["AuthorizationUrl"]).query).items()}
+            assert query["code_challenge_method"] == "S256"
+            code = azure.authorize(query)
+            token = client.get_individual_access_token(ProviderType="AzureDevOps", Code=code,
+                                                       State=started["State"])
+            targets = client.list_installation_targets(TokenId=token["TokenId"])["InstallationTargets"]
+            assert [t["TargetName"] for t in targets][:1] == ["org0"]
+            bound = client.update_connection_installation(ConnectionArn=arn, InstallationId=targets[0][
+                "InstallationId"], TokenId=token["TokenId"])["Connection"]
+            assert bound["ConnectionStatus"] == "AVAILABLE"
+            by_pat = client.get_individual_access_token(ProviderType="AzureDevOps", PersonalAccessToken=ADO_PAT)
+            assert by_pat["ProviderUser"]
+            secrets_absent(server, capfd.readouterr().out + capfd.readouterr().err, ADO_PAT,
+                           "ado-oauth-SECRET-1", "ado-refresh-SECRET-1")
