@@ -10,7 +10,6 @@ reached the provider and nothing else did.
 from __future__ import annotations
 
 import base64
-from typing import Any
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,11 +17,8 @@ from pathlib import Path
 
 from starlette.types import Receive, Scope, Send
 
-from codeconn.domain.connections import Connection
-from codeconn.providers.base import GitRemote, ProviderNotFound
 from codeconn.server.git_backend import GitRequest, send_plain, serve_local
 from codeconn.server.runner import serving_in_thread
-from codeconn.store import Secret
 
 
 def basic(username: str, password: str) -> str:
@@ -58,20 +54,6 @@ class GitHttpServer:
 
         await serve_local(repository, request, body(), send)
 
-
-@dataclass(frozen=True)
-class RemoteGitRemotes:
-    """The git endpoint's GitRemotes for a connection whose provider is the test server."""
-
-    url: str
-    root: Path
-    authorization: str
-
-    def git_remote(self, call: Any, connection: Connection, owner: str, name: str) -> GitRemote:
-        if not (self.root / owner / f"{name}.git").is_dir():
-            raise ProviderNotFound(f"repository {owner}/{name} not found")
-        return GitRemote(url=f"{self.url}/{owner}/{name}.git",
-                         headers=(("Authorization", Secret(self.authorization)),))
 
 
 @contextmanager

@@ -23,7 +23,6 @@ from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
 from codeconn.server.components import build_components
 from codeconn.server.config import ServeConfig
-from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.runner import Components, serving_in_thread
 from codeconn.store import Record
 
@@ -61,10 +60,8 @@ class RealServer:
 
 
 @contextmanager
-def real_server(data_dir: Path, *, git_remotes: GitRemotes | None = None, **overrides: Any) -> Iterator[RealServer]:
-    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields.
-
-    `git_remotes` replaces the git endpoint's local repositories (a remote provider's test server)."""
+def real_server(data_dir: Path, **overrides: Any) -> Iterator[RealServer]:
+    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields."""
     config = replace(ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir), **overrides)
     data_dir.mkdir(parents=True, exist_ok=True)
     components = build_components(config)
@@ -72,7 +69,7 @@ def real_server(data_dir: Path, *, git_remotes: GitRemotes | None = None, **over
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
                      service_models=components.service_models, iam_catalog=components.iam_catalog,
-                     git_remotes=git_remotes or components.git_remotes)
+                     git_remotes=components.git_remotes)
     try:
         with serving_in_thread(app, config.host) as url:
             yield RealServer(url, components, config)

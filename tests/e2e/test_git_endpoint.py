@@ -3,8 +3,9 @@
 A role whose policy allows GitPull on acme/api clones it and is refused acme/web; a
 role denied GitPush unless BranchName is `feature/*` pushes feature/x, is refused
 main, and a push touching both is refused whole with the repository unchanged; the
-same through a remote provider's test server (which must see the stored token, and
-the client never); a wrong, expired or foreign password is a bare 401. Every
+same through a remote provider (GitHub in remote mode, as `--providers` configures it,
+its connection made AVAILABLE with a personal access token, its git served by a test
+server that must see that stored token, and the client never); a wrong, expired or foreign password is a bare 401. Every
 decision is in the audit log, and `AuditFilter` finds them by connection, repository,
 branch and ProviderAction.
 """
@@ -13,7 +14,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+import os
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,9 +28,14 @@ import pytest
 
 from codeconn.server.audit import AuditFilter, read_audit
 from codeconn.wire.git_password import git_password
-from git_http_server import RemoteGitRemotes, basic, git_http_server
+from git_http_server import basic, git_http_server
 from git_support import git, git_env, refs, seeded_repository
+from handshake_clients import handshake_client
 from real_server import ACCOUNT, RealServer, real_server
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
+
+from github_server import CLIENT_ID, CLIENT_SECRET, PAT, serve_github  # noqa: E402
 
 PREFIX = "codestar-connections"
 PULL_API = {"Version": "2012-10-17", "Statement": [{
@@ -38,7 +46,8 @@ PUSH_FEATURES = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Deny", "Action": f"{PREFIX}:UseConnection", "Resource": "*",
      "Condition": {"StringEquals": {f"{PREFIX}:ProviderAction": "GitPush"},
                    "StringNotLike": {f"{PREFIX}:BranchName": "feature/*"}}}]}
-PROVIDER_TOKEN = "ghp_provider-token-never-shown"
+PROVIDER_TOKEN = PAT  # the personal access token the remote connection's handshake stores
+SECRET_ENV = "CODECONN_TEST_GIT_GITHUB_SECRET"
 
 
 @dataclass
@@ -60,7 +69,8 @@ def _role_credentials(server: RealServer, user_keys: dict[str, str], role: str) 
             "AWS_SESSION_TOKEN": got["SessionToken"], "AWS_DEFAULT_REGION": "us-east-1"}
 
 
-def _setup(server: RealServer, repositories: Path, scratch: Path) -> Setup:
+def _setup(server: RealServer, repositories: Path, scratch: Path,
+           handshake: Callable[[RealServer, str], None] | None = None) -> Setup:
     iam = server.client("iam")
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                      "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}
@@ -73,7 +83,7 @@ def _setup(server: RealServer, repositories: Path, scratch: Path) -> Setup:
     key = iam.create_access_key(UserName="dev")["AccessKey"]
     user_keys = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
     arn = server.client(PREFIX).create_connection(ProviderType="GitHub", ConnectionName="git")["ConnectionArn"]
-    server.complete_handshake(arn)
+    (handshake or (lambda running, connection: running.complete_handshake(connection)))(server, arn)
     for name in ("api", "web"):
         seeded_repository(repositories, "acme", name, scratch)
     return Setup(server, arn, _role_credentials(server, user_keys, "Puller"),
@@ -92,10 +102,27 @@ def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Setup, An
     base = tmp_path_factory.mktemp("git-remote")
     provider_root = base / "provider"
     authorization = basic("x-access-token", PROVIDER_TOKEN)
-    with git_http_server(provider_root, authorization) as (url, provider):
-        remotes = RemoteGitRemotes(url, provider_root, authorization)
-        with real_server(base / "data", git_remotes=remotes) as server:
-            yield _setup(server, provider_root, base), provider
+    with git_http_server(provider_root, authorization) as (url, provider), serve_github() as github:
+        providers = base / "providers.json"
+        providers.write_text(json.dumps({"providers": {"GitHub": {
+            "mode": "remote", "api_url": github.api_url, "web_url": github.url, "git_url": url,
+            "client_id": CLIENT_ID, "client_secret_env": SECRET_ENV}}}))
+        os.environ[SECRET_ENV] = CLIENT_SECRET
+        try:
+            with real_server(base / "data", providers_file=providers) as server:
+                yield _setup(server, provider_root, base, handshake=_token_handshake), provider
+        finally:
+            os.environ.pop(SECRET_ENV, None)
+
+
+def _token_handshake(server: RealServer, arn: str) -> None:
+    """The real handshake with a personal access token: the provider's git sees that token, stored."""
+    client = handshake_client(server.url, PREFIX)
+    token = client.get_individual_access_token(ProviderType="GitHub", PersonalAccessToken=PROVIDER_TOKEN)
+    target = client.list_installation_targets(TokenId=token["TokenId"])["InstallationTargets"][0]
+    bound = client.update_connection_installation(ConnectionArn=arn, InstallationId=target["InstallationId"],
+                                                  TokenId=token["TokenId"])
+    assert bound["Connection"]["ConnectionStatus"] == "AVAILABLE"
 
 
 def _clone(setup: Setup, who: dict[str, str], name: str, home: Path, check: bool = True) -> Any:
