@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codeconn.service import connections, iam, sts
+from codeconn.service import codepipeline, connections, iam, sts
 from codeconn.service.registry import Registry
 
 
@@ -11,4 +11,5 @@ def build_registry() -> Registry:
     connections.register(registry)
     iam.register(registry)
     sts.register(registry)
+    codepipeline.register(registry)  # issue 11: pipelines
     return registry

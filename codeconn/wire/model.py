@@ -32,7 +32,7 @@ from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.regions import EndpointResolver
 
-HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts")
+HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts", "codepipeline")
 """The botocore service names codeconn answers for."""
 
 Response = tuple[int, dict[str, str], bytes]
