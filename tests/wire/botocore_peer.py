@@ -66,6 +66,10 @@ STRINGS = (
     "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
     "RS256",
     "123456",
+    # CodePipeline (issue 11)
+    "arn:aws:codepipeline:us-east-1:123456789012:my-pipeline",
+    "arn:aws:lambda:us-east-1:123456789012:function:my-function",
+    "AWS",
 )
 
 
