@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.model
 import pytest
 from botocore.exceptions import ClientError
 from real_server import ACCOUNT, NO_RETRIES, RealServer, real_server
@@ -250,3 +251,20 @@ def test_passing_allowed_saves_the_pipeline(server: RealServer) -> None:
     assert message(raised).startswith(
         f"User: {BOB} is not authorized to perform: codestar-connections:PassConnection on resource: {other}")
     assert server.client("codepipeline").get_pipeline(name="api")["pipeline"]["version"] == 1
+
+
+def test_rpc_v2_cbor_speaks_the_same_api(server: RealServer) -> None:
+    """The model lists Smithy RPC v2 CBOR beside AWS JSON 1.1; botocore ranks JSON first, so CBOR is forced."""
+    ranked = ("smithy-rpc-v2-cbor", *(name for name in botocore.model.PRIORITY_ORDERED_SUPPORTED_PROTOCOLS
+                                      if name != "smithy-rpc-v2-cbor"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(botocore.model, "PRIORITY_ORDERED_SUPPORTED_PROTOCOLS", ranked)
+        client = server.client("codepipeline")
+    sent: list[bytes | str] = []
+    client.meta.events.register("before-send", lambda request, **_: sent.append(request.headers["Content-Type"]))
+    assert client.create_pipeline(pipeline=declaration(connection(server)))["pipeline"]["version"] == 1
+    assert client.get_pipeline(name="api")["metadata"]["pipelineArn"] == PIPELINE_ARN
+    with pytest.raises(ClientError) as raised:
+        client.get_pipeline(name="nope")
+    assert code(raised) == "PipelineNotFoundException"
+    assert {value.decode() if isinstance(value, bytes) else value for value in sent} == {"application/cbor"}

@@ -107,7 +107,8 @@ def _list(shape: Any, variant: int, depth: int) -> list[Any]:
 
 
 def _map(shape: Any, variant: int, depth: int) -> dict[Any, Any]:
-    return {example(shape.key, index, depth + 1): example(shape.value, index, depth + 1) for index in range(2)}
+    count = min(shape.metadata.get("max", 2), 2)  # CodePipeline's PollForJobs queryParam holds at most 1
+    return {example(shape.key, index, depth + 1): example(shape.value, index, depth + 1) for index in range(count)}
 
 
 def _structure(shape: Any, variant: int, depth: int) -> dict[str, Any]:

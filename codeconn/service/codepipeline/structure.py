@@ -13,7 +13,7 @@ UpdatePipeline raise InvalidStructureException with the first. The rules:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from codeconn.service.codepipeline.errors import InvalidStructureException
@@ -39,17 +39,23 @@ def _artifact_store(declaration: Declaration) -> list[str]:
     return ["Pipeline must have an artifact store: specify artifactStore or artifactStores."]
 
 
+def _repeated(names: Iterable[str]) -> list[str]:
+    """Each name that was seen before, in order (once per repetition)."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for name in names:
+        if name in seen:
+            repeated.append(name)
+        seen.add(name)
+    return repeated
+
+
 def _stages(declaration: Declaration) -> list[str]:
     stages = declaration.get("stages", ())
     problems = [] if len(stages) >= 2 else ["Pipeline has fewer than 2 stages. A pipeline must contain at least "
                                             "two stages."]
-    seen: set[str] = set()
-    for stage in stages:
-        if stage["name"] in seen:
-            problems.append(f"Stage name '{stage['name']}' is not unique: stage names must be unique "
-                            "within a pipeline.")
-        seen.add(stage["name"])
-    return problems
+    return problems + [f"Stage name '{name}' is not unique: stage names must be unique within a pipeline."
+                       for name in _repeated(stage["name"] for stage in stages)]
 
 
 def _sources(declaration: Declaration) -> list[str]:
@@ -66,20 +72,12 @@ def _sources(declaration: Declaration) -> list[str]:
 
 
 def _names(declaration: Declaration) -> list[str]:
-    problems = []
-    action_names: set[str] = set()
-    outputs: set[str] = set()
-    for _, stage, action in actions(declaration):
-        if action["name"] in action_names:
-            problems.append(f"Action name '{action['name']}' in stage '{stage['name']}' is not unique: "
-                            "action names must be unique within a pipeline.")
-        action_names.add(action["name"])
-        for artifact in action.get("outputArtifacts", ()):
-            if artifact["name"] in outputs:
-                problems.append(f"Output artifact name '{artifact['name']}' is not unique: output artifact "
-                                "names must be unique within a pipeline.")
-            outputs.add(artifact["name"])
-    return problems
+    declared = [action for _, _, action in actions(declaration)]
+    outputs = (artifact["name"] for action in declared for artifact in action.get("outputArtifacts", ()))
+    return ([f"Action name '{name}' is not unique: action names must be unique within a pipeline."
+             for name in _repeated(action["name"] for action in declared)]
+            + [f"Output artifact name '{name}' is not unique: output artifact names must be unique within a "
+               "pipeline." for name in _repeated(outputs)])
 
 
 def _inputs(declaration: Declaration) -> list[str]:

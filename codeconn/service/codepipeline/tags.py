@@ -9,7 +9,7 @@ the tags it brings (aws:RequestTag/<key>, aws:TagKeys) and those the pipeline ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from codeconn.domain.pipelines import PIPELINE, parse_pipeline_arn, pipeline_id
@@ -18,6 +18,7 @@ from codeconn.service.codepipeline.errors import InvalidArnException, InvalidTag
 from codeconn.service.connections.resources import Found, recheck
 from codeconn.service.errors import ResourceNotFoundException
 from codeconn.service.tagging import request_tag_context
+from codeconn.store import Tx
 
 MAX_TAGS = 50
 RESERVED_PREFIX = "aws:"
@@ -68,29 +69,33 @@ def _require(found: Found) -> None:
         raise ResourceNotFoundException(f"The resource with the ARN {found.arn} was not found.")
 
 
+def _change_tags(call: Call, arn: str, context: Mapping[str, Any] | None,
+                 change: Callable[[Tx, str, Mapping[str, str]], None]) -> dict[str, Any]:
+    """Authorize on the pipeline (its tags, and `context`), then `change(tx, arn, tags)` in one transaction."""
+    found = pipeline_tags(call, arn)
+    call.authorize(resource=found.arn, context=context, resource_tags=found.tags)
+    _require(found)
+    with call.store.transaction(call.account_id) as tx:
+        change(tx, recheck(tx, found).arn, found.tags)
+    return {}
+
+
 def tag_resource(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """TagResource: add or overwrite tags; the total may not pass MAX_TAGS."""
     tags = tags_from_request(params["tags"])
-    found = pipeline_tags(call, params["resourceArn"])
-    call.authorize(resource=found.arn, context=request_tag_context(tags), resource_tags=found.tags)
-    _require(found)
-    with call.store.transaction(call.account_id) as tx:
-        record = recheck(tx, found)
-        check_tag_count(len({**found.tags, **tags}))
-        tx.set_tags(record.arn, tags)
-    return {}
+
+    def add(tx: Tx, arn: str, present: Mapping[str, str]) -> None:
+        check_tag_count(len({**present, **tags}))
+        tx.set_tags(arn, tags)
+
+    return _change_tags(call, params["resourceArn"], request_tag_context(tags), add)
 
 
 def untag_resource(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """UntagResource: remove the keys given; keys the pipeline does not have are ignored."""
     keys = list(dict.fromkeys(params["tagKeys"]))
-    found = pipeline_tags(call, params["resourceArn"])
-    call.authorize(resource=found.arn, context={"aws:TagKeys": keys} if keys else None, resource_tags=found.tags)
-    _require(found)
-    with call.store.transaction(call.account_id) as tx:
-        record = recheck(tx, found)
-        tx.remove_tags(record.arn, keys)
-    return {}
+    return _change_tags(call, params["resourceArn"], {"aws:TagKeys": keys} if keys else None,
+                        lambda tx, arn, _: tx.remove_tags(arn, keys))
 
 
 def list_tags_for_resource(call: Call, params: dict[str, Any]) -> dict[str, Any]:
