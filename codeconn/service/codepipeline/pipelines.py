@@ -27,7 +27,7 @@ from codeconn.service.codepipeline.passing import authorize_passing
 from codeconn.service.codepipeline.structure import check_structure
 from codeconn.service.codepipeline.tags import tags_from_request, wire_tags
 from codeconn.service.connections.resources import Found, recheck
-from codeconn.service.errors import ConcurrentModificationException, LimitExceededException, ServiceError
+from codeconn.service.errors import ConcurrentModificationException, LimitExceededException
 from codeconn.service.tagging import request_tag_context
 from codeconn.store import Conflict
 
@@ -42,13 +42,10 @@ def find_pipeline(call: Call, name: str) -> Found:
         return Found(PIPELINE, arn, record, reader.tags(arn) if record is not None else {})
 
 
-def not_found(call: Call, name: str) -> ServiceError:
-    return PipelineNotFoundException(f"Account '{call.account_id}' does not have a pipeline with name '{name}'")
-
-
 def _existing(call: Call, found: Found, name: str) -> Pipeline:
+    """The pipeline found; PipelineNotFoundException in AWS's words if there is none."""
     if found.record is None:
-        raise not_found(call, name)
+        raise PipelineNotFoundException(f"Account '{call.account_id}' does not have a pipeline with name '{name}'")
     return Pipeline.from_record(found.record)
 
 
