@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codeconn.service import connections, iam, sts
+from codeconn.service import codepipeline, connections, iam, sts
 from codeconn.service.registry import Registry
 
 
@@ -14,4 +14,5 @@ def build_registry(providers: connections.ProviderDirectory | None = None) -> Re
         connections.register_handshake(registry, providers)
     iam.register(registry)
     sts.register(registry)
+    codepipeline.register(registry)  # issue 11: pipelines
     return registry

@@ -33,7 +33,7 @@ from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
 from botocore.regions import EndpointResolver
 
-HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts")
+HOSTED_SERVICES: tuple[str, ...] = ("codestar-connections", "codeconnections", "iam", "sts", "codepipeline")
 """The botocore service names codeconn answers for."""
 
 MODEL_EXTRAS = str(Path(__file__).resolve().parent / "models")
@@ -58,10 +58,14 @@ def namespace_of(service: ServiceModel) -> str | None:
     """The Smithy namespace of the service shape (`com.amazonaws.codeconnections`).
 
     The model keeps it only inside `targetPrefix`, the service's absolute shape id
-    with `#` written as `.`; Query services have none.
+    with `#` written as `.`; where that prefix is the bare shape name (CodePipeline's
+    `CodePipeline_20150709`) the namespace is AWS's `com.amazonaws.<endpointPrefix>`.
+    Query services have none.
     """
     prefix = service.metadata.get("targetPrefix")
-    return prefix.rsplit(".", 1)[0] if prefix and "." in prefix else None
+    if prefix and "." not in prefix:  # CodePipeline's prefix is the bare shape name: Smithy's AWS namespace
+        return f"com.amazonaws.{service.metadata['endpointPrefix']}"
+    return prefix.rsplit(".", 1)[0] if prefix else None
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,8 @@ class ServiceModels:
                 if JSON in speaks:
                     targets[f"{prefix}.{name}"] = targets[f"{short}.{name}"] = operation
                 if RPC_V2_CBOR in speaks:
-                    rpc_paths[(prefix, name)] = rpc_paths[(short, name)] = operation
+                    qualified = f"{namespace_of(service)}.{short}"  # the absolute shape id, `#` as `.`
+                    rpc_paths[(prefix, name)] = rpc_paths[(short, name)] = rpc_paths[(qualified, name)] = operation
                 if QUERY in speaks:
                     actions[(service.api_version, name)] = operation
         return cls(services, targets, rpc_paths, actions, _regions(loader, services))

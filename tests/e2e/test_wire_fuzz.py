@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 MINIMUM_REQUESTS = 2000
 RANDOM_EXAMPLES = 1000
-CONTENT_TYPES = ("application/x-amz-json-1.0", "application/cbor", "text/xml")
+CONTENT_TYPES = ("application/x-amz-json-1.0", "application/x-amz-json-1.1", "application/cbor", "text/xml")
 
 
 def _operations() -> list[tuple[str, OperationModel]]:

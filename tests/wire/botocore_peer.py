@@ -66,6 +66,10 @@ STRINGS = (
     "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
     "RS256",
     "123456",
+    # CodePipeline (issue 11)
+    "arn:aws:codepipeline:us-east-1:123456789012:my-pipeline",
+    "arn:aws:lambda:us-east-1:123456789012:function:my-function",
+    "AWS",
 )
 
 
@@ -103,7 +107,8 @@ def _list(shape: Any, variant: int, depth: int) -> list[Any]:
 
 
 def _map(shape: Any, variant: int, depth: int) -> dict[Any, Any]:
-    return {example(shape.key, index, depth + 1): example(shape.value, index, depth + 1) for index in range(2)}
+    count = min(shape.metadata.get("max", 2), 2)  # CodePipeline's PollForJobs queryParam holds at most 1
+    return {example(shape.key, index, depth + 1): example(shape.value, index, depth + 1) for index in range(count)}
 
 
 def _structure(shape: Any, variant: int, depth: int) -> dict[str, Any]:

@@ -53,6 +53,7 @@ def test_catalog_holds_the_hosted_services_with_their_protocols() -> None:
         "codeconnections": ("smithy-rpc-v2-cbor", "json"),
         "iam": ("query",),
         "sts": ("query",),
+        "codepipeline": ("smithy-rpc-v2-cbor", "json"),
     }
 
 
@@ -108,9 +109,9 @@ def test_rpc_paths_accept_both_service_segments(segment: str) -> None:
     assert default_service_models().rpc_paths[(segment, "GetConnection")].name == "GetConnection"
 
 
-def test_only_codeconnections_speaks_rpc_v2_cbor() -> None:
+def test_only_codeconnections_and_codepipeline_speak_rpc_v2_cbor() -> None:
     services = {operation.service_model.service_name for operation in default_service_models().rpc_paths.values()}
-    assert services == {"codeconnections"}
+    assert services == {"codeconnections", "codepipeline"}
 
 
 def test_query_actions_are_keyed_by_version() -> None:

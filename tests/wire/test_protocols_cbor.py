@@ -39,11 +39,12 @@ def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: 
     shape = next(shape for shape in service_model.error_shapes if shape.name == error)
     response = rpcv2cbor.serialize_error(service_model, error, "It went wrong.", request_id=REQUEST_ID)
     status, headers, body = response
-    parsed = botocore_parse("smithy-rpc-v2-cbor", service_model.operation_model("ListConnections"), response)
+    parsed = botocore_parse("smithy-rpc-v2-cbor", service_model.operation_model(service_model.operation_names[0]),
+                            response)
     assert parsed["Error"] == {"Code": shape.error_code, "Message": "It went wrong."}
     assert parsed["ResponseMetadata"]["RequestId"] == REQUEST_ID
-    assert status == shape.metadata["error"]["httpStatusCode"]
-    assert cbor2.loads(body)["__type"] == f"com.amazonaws.codeconnections#{error}"
+    assert status == shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    assert cbor2.loads(body)["__type"] == f"com.amazonaws.{service_model.endpoint_prefix}#{error}"
     assert "X-Amzn-ErrorType" not in headers
 
 

@@ -35,7 +35,7 @@ def test_modelled_errors_reach_botocore_as_their_exception(service: str, error: 
     shape = next(shape for shape in service_model.error_shapes if shape.name == error)
     response = json10.serialize_error(service_model, error, "It went wrong.", request_id=REQUEST_ID)
     status, headers, body = response
-    parsed = botocore_parse("json", service_model.operation_model("ListConnections"), response)
+    parsed = botocore_parse("json", service_model.operation_model(service_model.operation_names[0]), response)
     assert parsed["Error"] == {"Code": shape.error_code, "Message": "It went wrong."}
     assert parsed["ResponseMetadata"]["RequestId"] == REQUEST_ID
     assert status == shape.metadata.get("error", {}).get("httpStatusCode", 400)

@@ -51,7 +51,15 @@ def test_responses_parse_in_botocore_to_the_output(protocol: str, service: str, 
     output = _example_of(operation_model.output_shape)
     status, headers, _ = response = PROTOCOLS[protocol].serialize_response(operation_model, output, REQUEST_ID)
     expected = RESPONSE_HEADERS[protocol]
+    if protocol == JSON:  # the model's jsonVersion: CodePipeline speaks AWS JSON 1.1
+        expected = {"Content-Type": f"application/x-amz-json-{operation_model.metadata['jsonVersion']}"}
+    if protocol == RPC_V2_CBOR and operation_model.output_shape is None:  # no output, no body: no Content-Type
+        expected = {"Smithy-Protocol": "rpc-v2-cbor"}
     assert (status, {name: headers.get(name) for name in expected}) == (200, expected)
     parsed = botocore_parse(protocol, operation_model, response)
+    if protocol == RPC_V2_CBOR and operation_model.output_shape is None:
+        # botocore reads nothing from a body-less CBOR answer, the request id included
+        assert headers["x-amzn-RequestId"] == REQUEST_ID
+        parsed["ResponseMetadata"] = {"RequestId": headers["x-amzn-RequestId"]}
     assert parsed.pop("ResponseMetadata")["RequestId"] == REQUEST_ID
     assert parsed == output

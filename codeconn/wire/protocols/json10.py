@@ -1,4 +1,4 @@
-"""AWS JSON 1.0, server side: CodeStar Connections, and CodeConnections' second protocol.
+"""AWS JSON 1.0 and 1.1, server side: CodeStar Connections, CodeConnections' second protocol, and CodePipeline (1.1).
 
 A request is `POST /` with `X-Amz-Target: <targetPrefix>.<Operation>` and a JSON body
 holding the input structure; an empty body is the empty structure. Timestamps travel
@@ -36,6 +36,12 @@ from codeconn.wire.model import (
 NAME = "json"
 FAMILY: Family = "json"
 CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+def content_type(service: ServiceModel | None) -> str:
+    """AWS JSON 1.1 (CodePipeline) differs from 1.0 only in its content type: the model's `jsonVersion`."""
+    version = service.metadata.get("jsonVersion", "1.0") if service is not None else "1.0"
+    return f"application/x-amz-json-{version}"
 
 
 class UnknownOperationException(WireError):
@@ -78,7 +84,7 @@ def serialize_response(operation: OperationModel, output: Mapping[str, Any], req
     """The 200 response carrying `output`, written along the operation's output shape."""
     shape = operation.output_shape
     document = walk(shape, output or {}, encode_scalar, to_wire) if shape is not None else {}
-    return 200, _headers(request_id), _dump(document)
+    return 200, _headers(request_id, operation.service_model), _dump(document)
 
 
 def serialize_error(
@@ -100,7 +106,7 @@ def serialize_error(
     namespace = namespace_of(service) if service is not None else None
     type_name = f"{namespace}#{shape.name}" if shape is not None and namespace else code
     document = error_document(shape, type_name, message, fields, encode_scalar)
-    headers = {**_headers(request_id), "X-Amzn-ErrorType": shape.error_code if shape is not None else code}
+    headers = {**_headers(request_id, service), "X-Amzn-ErrorType": shape.error_code if shape is not None else code}
     return status or error_status(shape), headers, _dump(document)
 
 
@@ -194,8 +200,8 @@ def _dump(document: Any) -> bytes:
     return json.dumps(document, separators=(",", ":")).encode("utf-8")
 
 
-def _headers(request_id: str) -> dict[str, str]:
-    return {"Content-Type": CONTENT_TYPE, "x-amzn-RequestId": request_id}
+def _headers(request_id: str, service: ServiceModel | None) -> dict[str, str]:
+    return {"Content-Type": content_type(service), "x-amzn-RequestId": request_id}
 
 
 __all__ = [
@@ -203,6 +209,7 @@ __all__ = [
     "FAMILY",
     "NAME",
     "SerializationException",
+    "content_type",
     "UnknownOperationException",
     "decode_scalar",
     "encode_scalar",
