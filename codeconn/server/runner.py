@@ -32,7 +32,7 @@ from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
-from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig
+from codeconn.server.config import DEFAULT_HOST, DEFAULT_PORT, WELL_KNOWN_CREDENTIALS, ServeConfig
 from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
 from codeconn.server.git_remotes import GitRemotes
@@ -218,7 +218,8 @@ def banner(config: ServeConfig, port: int, out: TextIO | None = None) -> None:
         f"IAM {config.iam.value}",
         f"  {_credentials_line(config)}",
         f"  data directory {config.data_dir} (database: {_database(config)}; audit log: {config.audit_path})",
-        f"  try: aws --endpoint-url {url} codeconnections list-connections",
+        "  try: " + ("" if url == endpoint_url(DEFAULT_HOST, DEFAULT_PORT) else f"CODECONN_ENDPOINT_URL={url} ")
+        + "codeconn aws codeconnections list-connections",
         "Stop with Ctrl+C (SIGINT) or SIGTERM.",
     ]
     _print(out, "\n".join(lines))
