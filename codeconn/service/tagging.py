@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from codeconn.service.call import Call
+
 
 def tag_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     """Tags in the wire's shape, sorted by key."""
@@ -23,4 +25,11 @@ def request_tag_context(tags: Mapping[str, str]) -> dict[str, Any]:
     return {**{f"aws:RequestTag/{tag_key}": value for tag_key, value in tags.items()}, "aws:TagKeys": list(tags)}
 
 
-__all__ = ["request_tag_context", "tag_list"]
+def authorize_tagging_on_create(call: Call, arn: str, tags: Mapping[str, str]) -> None:
+    """A create that brings tags also needs TagResource on the new resource's ARN (in the called
+    service's prefix), as AWS decides tag-on-create."""
+    if tags:
+        call.authorize("TagResource", arn, context=request_tag_context(tags))
+
+
+__all__ = ["authorize_tagging_on_create", "request_tag_context", "tag_list"]

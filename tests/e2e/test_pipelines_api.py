@@ -268,3 +268,17 @@ def test_rpc_v2_cbor_speaks_the_same_api(server: RealServer) -> None:
         client.get_pipeline(name="nope")
     assert code(raised) == "PipelineNotFoundException"
     assert {value.decode() if isinstance(value, bytes) else value for value in sent} == {"application/cbor"}
+
+
+def test_creating_with_tags_also_needs_tag_resource(server: RealServer) -> None:
+    """As for the connections resources, a create that brings tags is decided as TagResource too."""
+    arn = connection(server)
+    policy = _creator(TO_PIPELINE, True)
+    policy["Statement"].append({"Effect": "Deny", "Action": "codepipeline:TagResource", "Resource": "*"})
+    bob = user(server, "bob", policy)
+    with pytest.raises(ClientError) as raised:
+        bob.create_pipeline(pipeline=declaration(arn), tags=[{"key": "team", "value": "ci"}])
+    assert message(raised).startswith(
+        f"User: {BOB} is not authorized to perform: codepipeline:TagResource on resource: {PIPELINE_ARN}")
+    assert server.client("codepipeline").list_pipelines()["pipelines"] == []
+    assert bob.create_pipeline(pipeline=declaration(arn))["pipeline"]["version"] == 1

@@ -28,7 +28,7 @@ from codeconn.service.codepipeline.structure import check_structure
 from codeconn.service.codepipeline.tags import tags_from_request, wire_tags
 from codeconn.service.connections.resources import Found, recheck
 from codeconn.service.errors import ConcurrentModificationException, LimitExceededException
-from codeconn.service.tagging import request_tag_context
+from codeconn.service.tagging import authorize_tagging_on_create, request_tag_context
 from codeconn.store import Conflict
 
 DEFAULT_PAGE_SIZE = 100
@@ -55,6 +55,7 @@ def create_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     tags = tags_from_request(params.get("tags"))
     pipeline = Pipeline.new(call.account_id, call.region, declaration, call.now)
     call.authorize(resource=pipeline.arn, context=request_tag_context(tags))
+    authorize_tagging_on_create(call, pipeline.arn, tags)
     check_structure(declaration)
     authorize_passing(call, declaration)
     with call.store.transaction(call.account_id) as tx:

@@ -36,7 +36,8 @@ from codeconn.service.connections.resources import (
     recheck,
     without_none,
 )
-from codeconn.service.connections.tags import authorize_tagging_on_create, tags_from_request
+from codeconn.service.connections.tags import tags_from_request
+from codeconn.service.tagging import authorize_tagging_on_create
 from codeconn.service.errors import (
     InvalidInputException,
     ResourceAlreadyExistsException,

@@ -49,12 +49,6 @@ def check_tag_count(count: int) -> None:
             f"The resource would have {count} tags, which exceeds the maximum of {MAX_TAGS} tags per resource.")
 
 
-def authorize_tagging_on_create(call: Call, arn: str, tags: Mapping[str, str]) -> None:
-    """A create that brings tags also needs TagResource on the new resource's ARN."""
-    if tags:
-        call.authorize("TagResource", arn, context=request_tag_context(tags))
-
-
 def lookup_taggable(call: Call, arn: str) -> Found:
     """The connection, host or repository link `arn` names (record None if it names nothing)."""
     parsed = parse_arn(arn)
@@ -105,7 +99,6 @@ def list_tags_for_resource(call: Call, params: dict[str, Any]) -> dict[str, Any]
 __all__ = [
     "MAX_TAGS",
     "RESERVED_PREFIX",
-    "authorize_tagging_on_create",
     "check_tag_count",
     "list_tags_for_resource",
     "lookup_taggable",
