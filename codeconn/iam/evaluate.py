@@ -108,14 +108,15 @@ class Authorizer:
     def _near_misses(self, decision: Decision, request: Request) -> tuple[NearMiss, ...]:
         """The allow statements of the kind of policy that denied (the first level that did not
         allow, for SCPs and RCPs) whose action matched, with what each lacked."""
-        principal = request.principal
-        levels: dict[PolicyKind, ActionIndex | None] = {
-            PolicyKind.IDENTITY: self._identity, PolicyKind.RESOURCE: self._resource,
-            PolicyKind.TRUST: self._resource, PolicyKind.BOUNDARY: self._boundary,
-            PolicyKind.SESSION: self._session,
-            PolicyKind.SCP: next((i for i in self._scps if not _allows(i, request, principal)), None),
-            PolicyKind.RCP: next((i for i in self._rcps if not _allows(i, request, principal)), None)}
-        index = levels.get(decision.denied_by or PolicyKind.IDENTITY)
+        kind = decision.denied_by or PolicyKind.IDENTITY
+        index: ActionIndex | None
+        if kind in (PolicyKind.SCP, PolicyKind.RCP):
+            levels = self._scps if kind is PolicyKind.SCP else self._rcps
+            index = next((level for level in levels if not _allows(level, request, request.principal)), None)
+        else:
+            index = {PolicyKind.IDENTITY: self._identity, PolicyKind.RESOURCE: self._resource,
+                     PolicyKind.TRUST: self._resource, PolicyKind.BOUNDARY: self._boundary,
+                     PolicyKind.SESSION: self._session}.get(kind)
         return near_misses(index.candidates(request.action_key)[1], request) if index is not None else ()
 
     # The common case (identity-based policies only) kept apart so it stays short:

@@ -21,7 +21,6 @@ policy sets are shared, so a 10,000-case file compiles its policies once.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass

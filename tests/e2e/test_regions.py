@@ -7,7 +7,6 @@ Region is not found, listed or counted from another, and its name is free there.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3

@@ -26,8 +26,8 @@ from codeconn.service.codepipeline.errors import (
 from codeconn.service.codepipeline.passing import authorize_passing
 from codeconn.service.codepipeline.structure import check_structure
 from codeconn.service.codepipeline.tags import tags_from_request, wire_tags
-from codeconn.service.connections.resources import Found, recheck
-from codeconn.service.errors import ConcurrentModificationException, LimitExceededException
+from codeconn.service.connections.resources import Found, check_quota, recheck
+from codeconn.service.errors import ConcurrentModificationException
 from codeconn.service.tagging import authorize_tagging_on_create, request_tag_context
 from codeconn.store import Conflict
 
@@ -59,8 +59,7 @@ def create_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     check_structure(declaration)
     authorize_passing(call, declaration)
     with call.store.transaction(call.account_id) as tx:
-        if not PIPELINE_QUOTA.allows_one_more(tx.count(PIPELINE.kind, where=PIPELINE_QUOTA.scope(call.region))):
-            raise LimitExceededException(PIPELINE_QUOTA.exceeded(call.region))
+        check_quota(tx, call, PIPELINE_QUOTA)
         try:
             tx.insert(pipeline.to_record())
         except Conflict:

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from codeconn.domain.quotas import QUOTAS
 from codeconn.domain.arns import CONNECTION, HOST
 from codeconn.domain.connections import Connection, Host
 from codeconn.domain.handshake import open_credential, seal_credential
@@ -75,7 +76,7 @@ def create_connection(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         if host is not None:
             _usable_host(call, tx.get(HOST.kind, host.require().id), host)
         _check_provider(params, connection)
-        check_quota(tx, call, CONNECTION)
+        check_quota(tx, call, QUOTAS[CONNECTION.kind])
         try:
             tx.insert(connection.to_record())
         except Conflict:  # the name's lookup key is taken: the store keeps names unique

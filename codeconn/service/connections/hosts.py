@@ -20,6 +20,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from codeconn.domain.quotas import QUOTAS
 from codeconn.domain.arns import CONNECTION, HOST
 from codeconn.domain.connections import Host
 from codeconn.domain.lifecycle import HOST_BUSY, HostStatus, vpc_settles_at
@@ -76,7 +77,7 @@ def create_host(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         host = replace(host, vpc_configuration=vpc, status=HostStatus.VPC_CONFIG_INITIALIZING,
                        settles_at=vpc_settles_at(call.now))
     with call.store.transaction(call.account_id) as tx:
-        check_quota(tx, call, HOST)
+        check_quota(tx, call, QUOTAS[HOST.kind])
         tx.insert(host.to_record())
         if tags:
             tx.set_tags(arn, tags)

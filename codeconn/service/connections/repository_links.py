@@ -19,6 +19,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from codeconn.domain.quotas import QUOTAS
 from codeconn.domain.arns import CONNECTION, REPOSITORY_LINK
 from codeconn.domain.connections import Connection, RepositoryLink
 from codeconn.domain.lifecycle import ConnectionStatus
@@ -72,7 +73,7 @@ def create_repository_link(call: Call, params: dict[str, Any]) -> dict[str, Any]
                           encryption_key_arn=params.get("EncryptionKeyArn") or None)
     with call.store.transaction(call.account_id) as tx:
         _available(recheck(tx, connection), connection)
-        check_quota(tx, call, REPOSITORY_LINK)
+        check_quota(tx, call, QUOTAS[REPOSITORY_LINK.kind])
         try:
             tx.insert(link.to_record())
         except Conflict:  # the repository's lookup key is taken: the store links it once per connection

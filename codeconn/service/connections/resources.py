@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codeconn.domain.arns import ResourceKind, parse_arn, resource_arn
-from codeconn.domain.quotas import QUOTAS
+from codeconn.domain.quotas import Quota
 from codeconn.service.call import Call
 from codeconn.service.errors import (
     ConcurrentModificationException,
@@ -112,10 +112,10 @@ def arn_for(call: Call, kind: ResourceKind, resource_id: str) -> str:
     return resource_arn(call.service, call.region, call.account_id, kind, resource_id)
 
 
-def check_quota(tx: Reader, call: Call, kind: ResourceKind) -> None:
-    """LimitExceededException when one more `kind` would pass its quota; call inside the transaction."""
-    quota = QUOTAS[kind.kind]
-    if not quota.allows_one_more(tx.count(kind.kind, where=quota.scope(call.region))):
+def check_quota(tx: Reader, call: Call, quota: Quota) -> None:
+    """LimitExceededException when one more resource would pass `quota` in the call's Region; call it
+    inside the write transaction, which serialises the account's writes."""
+    if not quota.allows_one_more(tx.count(quota.kind.kind, where=quota.scope(call.region))):
         raise LimitExceededException(quota.exceeded(call.region))
 
 
