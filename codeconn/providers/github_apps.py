@@ -12,8 +12,7 @@ GitHub documents it at https://docs.github.com/apps/sharing-github-apps/register
    `client_id`, `client_secret` and `pem` (its private key).
 
 The secrets are wrapped in `Secret` as soon as they are parsed; the caller encrypts
-them at rest. This module sends its one request with `httpx` itself, so it stands
-apart from the adapters' shared plumbing.
+them at rest.
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
-from codeconn.providers.base import ProviderAuthFailed, ProviderRefused, ProviderUnavailable
+from codeconn.providers.base import ProviderAuthFailed, ProviderRefused
+from codeconn.providers.http import ProviderHttp
 from codeconn.providers.hosts import RegisteredApp
 from codeconn.store import Secret
 
@@ -45,31 +45,28 @@ def registration_url(web_url: str, *, state: str, app_manifest: dict[str, Any]) 
     return f"{web_url.rstrip('/')}/settings/apps/new?{query}"
 
 
+REFUSED_CODE = {404: ProviderAuthFailed, 422: ProviderAuthFailed}
+"""The conversion's answers to an unknown, used or expired code."""
+
+
 def convert_code(api_url: str, code: str, *, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None) -> RegisteredApp:
     """`POST {api}/app-manifests/{code}/conversions`: the registered app with its secrets.
 
-    A refused code (404 or 422: unknown, used or expired) is ProviderAuthFailed; any
-    other failure ProviderRefused or ProviderUnavailable. No message carries a secret.
+    Sent through the adapters' one HTTP client (`ProviderHttp`), where a refused code
+    (404 or 422: unknown, used or expired) is ProviderAuthFailed and no message carries a secret.
     """
     url = f"{api_url.rstrip('/')}/app-manifests/{quote(code, safe='')}/conversions"
+    client = ProviderHttp("GitHubEnterpriseServer", timeout=timeout, max_rate_limit_wait=0.0,
+                          errors=REFUSED_CODE, transport=transport)
     try:
-        with httpx.Client(timeout=timeout, transport=transport) as client:
-            response = client.post(url, headers={"Accept": "application/vnd.github+json",
-                                                 "User-Agent": "codeconn"})
-    except httpx.HTTPError as error:
-        raise ProviderUnavailable(f"GitHubEnterpriseServer could not be reached: {type(error).__name__}") from None
-    if response.status_code in (404, 422):
-        raise ProviderAuthFailed("the app registration code is unknown, used or expired")
-    if response.status_code >= 500:
-        raise ProviderUnavailable(f"GitHubEnterpriseServer answered {response.status_code}")
-    if response.status_code != 201 and response.status_code != 200:
-        raise ProviderRefused(f"GitHubEnterpriseServer refused the app registration ({response.status_code})")
+        body = client.post_json(url, headers={"Accept": "application/vnd.github+json"})
+    finally:
+        client.close()
     try:
-        body = response.json()
         return RegisteredApp(app_id=str(body["id"]), slug=str(body["slug"]), client_id=str(body["client_id"]),
                              client_secret=Secret(str(body["client_secret"])), private_key=Secret(str(body["pem"])))
-    except (ValueError, KeyError, TypeError):
+    except (KeyError, TypeError):
         raise ProviderRefused("GitHubEnterpriseServer answered the app registration without the app") from None
 
 
