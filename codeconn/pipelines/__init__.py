@@ -1,0 +1,10 @@
+"""Pipeline executions: the worker that runs them, their artifacts and their triggers.
+
+This package sits between the server and the service layer: the server starts the
+worker and feeds it source changes; the worker runs actions through the service
+layer's rules (the pipeline role's session, UseConnection on every provider call).
+
+Seams shared by its parts:
+- `artifact_store`: where source artifacts go (a local directory or an S3-compatible endpoint);
+- `changes`: what a trigger reports (a new commit on a branch) and what starts a pipeline.
+"""
