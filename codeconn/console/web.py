@@ -14,7 +14,7 @@ worker thread (the service layer blocks), and
 - a ServiceError or WireError becomes the error page (`problems.problem_for`: a
   denial shows its decision's explanation), with the error's status;
 - every answer carries the strict headers of `SECURITY_HEADERS`: no inline script
-  or style, no framing, nothing cached, no referrer.
+  or style, no framing, nothing cached, no referrer to other sites.
 
 Templates are Jinja2 with autoescaping on for every template: every value is escaped.
 """
@@ -55,7 +55,7 @@ SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # not no-referrer: with it, a form post sends `Origin: null`
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
