@@ -136,10 +136,8 @@ def _picker(page: Page, arn: str, provider_user: str = "") -> Response:
 
 
 def _provider(connection: dict[str, Any]) -> dict[str, Any]:
-    """ProviderType, or HostArn for a connection through a host."""
-    if connection.get("HostArn"):
-        return {"HostArn": connection["HostArn"]}
-    return {"ProviderType": connection.get("ProviderType")}
+    """ProviderType, and HostArn for a connection through a host."""
+    return {"ProviderType": connection.get("ProviderType"), "HostArn": connection.get("HostArn")}
 
 
 def oauth_return(web: Web, page: Page) -> Response | None:

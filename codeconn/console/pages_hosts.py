@@ -39,7 +39,8 @@ def set_up(page: Page) -> Response:
     service, region = service_of(arn), region_of(arn)
     found = page.run(service, "GetHost", {"HostArn": arn}, region)
     if str(found.get("ProviderEndpoint", "")).startswith(LOCAL_SCHEME):
-        page.run(service, "GetIndividualAccessToken", {"HostArn": arn}, region)
+        page.run(service, "GetIndividualAccessToken", {"ProviderType": found.get("ProviderType"), "HostArn": arn},
+                 region)
         return redirect(f"{PREFIX}/host", arn=arn)
     started = page.run(service, "StartAppRegistrationHandshake", {"HostArn": arn}, region)
     page.session.app_states[started["State"]] = arn

@@ -11,7 +11,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import ConsoleApp
+from console_app import ConsoleApp
 
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_TAG = '"><img src=x onerror=alert(1)>'
@@ -147,3 +147,16 @@ def test_the_audit_log_page_filters_as_codeconn_audit_does(console: ConsoleApp) 
     assert "codestar-connections:CreateConnection" in only_creates
     assert "codestar-connections:GetConnection" not in only_creates
     assert "no-such" not in console.client.get("/console/audit", params={"decision": "no-such"}).text
+
+
+def test_a_local_host_is_set_up_from_its_page(console: ConsoleApp, tmp_path: Path) -> None:
+    directory = tmp_path / "ghes"
+    directory.mkdir()
+    arn = console.api("codeconnections", "CreateHost", {"Name": "ghes", "ProviderType": "GitHubEnterpriseServer",
+                                                         "ProviderEndpoint": directory.as_uri()})["HostArn"]
+    listed = console.client.get("/console/hosts").text
+    assert "ghes" in listed and "PENDING" in listed
+    done = console.post("/console/host/set-up", {"arn": arn}, token_from=f"/console/host?arn={arn}")
+    assert done.status_code == 303, done.text
+    assert console.api("codeconnections", "GetHost", {"HostArn": arn})["Status"] == "AVAILABLE"
+    assert "AVAILABLE" in console.client.get(done.headers["location"]).text

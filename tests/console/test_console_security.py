@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import BASE, ConsoleApp, console_app
+from console_app import BASE, ConsoleApp, console_app
 
 from codeconn.console.web import CONTENT_SECURITY_POLICY
 
