@@ -38,6 +38,7 @@ from codeconn.console.calls import Actor, ConsoleCalls
 from codeconn.console.parts import ConsoleParts
 from codeconn.console.problems import Problem, problem_for
 from codeconn.console.sessions import COOKIE_NAME, SIGNED_OUT_COOKIE, Session, SessionStore
+from codeconn.service.call import Caller
 from codeconn.service.errors import ServiceError
 from codeconn.wire.errors import WireError
 
@@ -234,10 +235,11 @@ async def read_form(request: Request) -> dict[str, str]:
     return dict(pairs)
 
 
-def actor_of(request: Request, caller: Any) -> Actor:
+def actor_of(request: Request, caller: Caller) -> Actor:
+    """The caller with the browser request's address, user agent and transport (aws:SourceIp, ...)."""
     client = request.client
-    return Actor(caller=caller, source_ip=client.host if client else "", user_agent=request.headers.get("user-agent", ""),
-                 secure=request.url.scheme == "https")
+    return Actor(caller=caller, source_ip=client.host if client else "",
+                 user_agent=request.headers.get("user-agent", ""), secure=request.url.scheme == "https")
 
 
 def _sets_session(response: Response) -> bool:

@@ -8,26 +8,18 @@ connection name and tag value escaped, pipelines and the audit log with filters.
 from __future__ import annotations
 
 import json
-import subprocess
+import sys
 from pathlib import Path
 
 from console_app import ConsoleApp
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "e2e"))
+
+from console_browser import INSTALLER_POLICY, pipeline_definition  # noqa: E402
+from handshake_clients import bare_repository  # noqa: E402
+
 HOSTILE_NAME = "<script>alert(1)</script>"
 HOSTILE_TAG = '"><img src=x onerror=alert(1)>'
-
-
-def bare_repository(root: Path, owner: str, name: str) -> None:
-    path = root / owner / f"{name}.git"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "--bare", "--quiet", "--initial-branch=main", str(path)], check=True)
-    work = path.parent / f".{name}-work"
-    subprocess.run(["git", "clone", "--quiet", str(path), str(work)], check=True, capture_output=True)
-    (work / "README.md").write_text(f"# {name}\n")
-    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@example.com"]
-    subprocess.run([*git, "add", "README.md"], check=True)
-    subprocess.run([*git, "commit", "--quiet", "-m", "first"], check=True)
-    subprocess.run([*git, "push", "--quiet", "origin", "HEAD:main"], check=True, capture_output=True)
 
 
 def _connection(console: ConsoleApp, name: str = "api", tags: list[dict[str, str]] | None = None) -> str:
@@ -82,14 +74,8 @@ def test_a_denied_step_shows_the_decisions_explanation(console: ConsoleApp) -> N
     bare_repository(console.config.repositories_root / "GitHub", "acme", "api")
     bare_repository(console.config.repositories_root / "GitHub", "globex", "web")
     console.api("iam", "CreateUser", {"UserName": "installer"})
-    console.api("iam", "PutUserPolicy", {"UserName": "installer", "PolicyName": "p", "PolicyDocument": json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Resource": "*", "Action": [
-                "codestar-connections:GetConnection", "codestar-connections:GetIndividualAccessToken",
-                "codestar-connections:GetInstallationUrl", "codestar-connections:ListInstallationTargets",
-                "codestar-connections:ListTagsForResource", "codeconnections:ListConnections"]},
-            {"Sid": "OnlyAcme", "Effect": "Allow", "Action": "codestar-connections:UpdateConnectionInstallation",
-             "Resource": "*", "Condition": {"StringEquals": {"codestar-connections:InstallationId": "acme"}}}]})})
+    console.api("iam", "PutUserPolicy", {"UserName": "installer", "PolicyName": "p",
+                                         "PolicyDocument": json.dumps(INSTALLER_POLICY)})
     key = console.api("iam", "CreateAccessKey", {"UserName": "installer"})["AccessKey"]
     arn = _connection(console)
     console.post("/console/sign-out", {}, token_from="/console/connections")
@@ -123,16 +109,7 @@ def test_pipelines_show_their_stages_and_keep_a_place_for_executions(console: Co
     bare_repository(console.config.repositories_root / "GitHub", "acme", "api")
     arn = _connection(console)
     _complete(console, arn)
-    console.api("codepipeline", "CreatePipeline", {"pipeline": {
-        "name": "api", "roleArn": "arn:aws:iam::000000000000:role/PipelineRole",
-        "artifactStore": {"type": "S3", "location": "artifacts"},
-        "stages": [
-            {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {
-                "category": "Source", "owner": "AWS", "provider": "CodeStarSourceConnection", "version": "1"},
-                "configuration": {"ConnectionArn": arn, "FullRepositoryId": "acme/api", "BranchName": "main"},
-                "outputArtifacts": [{"name": "SourceOutput"}]}]},
-            {"name": "Approve", "actions": [{"name": "Approve", "actionTypeId": {
-                "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]}]}})
+    console.api("codepipeline", "CreatePipeline", {"pipeline": pipeline_definition(arn)})
     assert "api" in console.client.get("/console/pipelines").text
     page = console.client.get("/console/pipeline", params={"name": "api"}).text
     assert "Source" in page and "Approve" in page and "acme/api" in page and 'id="executions' in page

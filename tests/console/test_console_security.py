@@ -53,7 +53,8 @@ def test_a_post_without_the_session_csrf_token_is_refused_and_changes_nothing(co
         refused = console.client.post("/console/connection/token", data=form, headers=same_origin)
         assert refused.status_code == 403 and "InvalidCsrfToken" in refused.text
     assert console.client.get("/console/connection/install", params={"arn": arn}).status_code == 303  # no token
-    done = console.post("/console/connection/token", {"arn": arn}, token_from=f"/console/connection/handshake?arn={arn}")
+    done = console.post("/console/connection/token", {"arn": arn},
+                        token_from=f"/console/connection/handshake?arn={arn}")
     assert done.status_code == 303
 
 

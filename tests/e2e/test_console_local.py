@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from console_browser import browser, shot
+from console_browser import INSTALLER_POLICY, browser, pipeline_definition, shot
 from handshake_clients import bare_repository
 from playwright.sync_api import BrowserContext, Page
 from serve_process import ServeProcess, serve
@@ -79,16 +79,7 @@ def test_a_connection_made_with_boto3_is_completed_in_the_console(server: ServeP
 def test_hosts_pipelines_and_the_audit_log_are_pages_too(server: ServeProcess, context: BrowserContext) -> None:
     api = server.client("codeconnections")
     arn = api.create_connection(ProviderType="GitHub", ConnectionName="for-pipeline")["ConnectionArn"]
-    server.client("codepipeline").create_pipeline(pipeline={
-        "name": "api", "roleArn": "arn:aws:iam::000000000000:role/PipelineRole",
-        "artifactStore": {"type": "S3", "location": "artifacts"},
-        "stages": [
-            {"name": "Source", "actions": [{"name": "Source", "actionTypeId": {
-                "category": "Source", "owner": "AWS", "provider": "CodeStarSourceConnection", "version": "1"},
-                "configuration": {"ConnectionArn": arn, "FullRepositoryId": "acme/api", "BranchName": "main"},
-                "outputArtifacts": [{"name": "SourceOutput"}]}]},
-            {"name": "Approve", "actions": [{"name": "Approve", "actionTypeId": {
-                "category": "Approval", "owner": "AWS", "provider": "Manual", "version": "1"}}]}]})
+    server.client("codepipeline").create_pipeline(pipeline=pipeline_definition(arn))
     page = context.new_page()
     page.goto(f"{server.url}/console/pipelines")
     shot(page, "pipelines")
@@ -105,14 +96,8 @@ def test_hosts_pipelines_and_the_audit_log_are_pages_too(server: ServeProcess, c
 def test_a_denied_handshake_step_shows_the_explanation(server: ServeProcess, context: BrowserContext) -> None:
     iam = server.client("iam")
     iam.create_user(UserName="installer")
-    iam.put_user_policy(UserName="installer", PolicyName="handshake", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Resource": "*", "Action": [
-                "codestar-connections:GetConnection", "codestar-connections:GetIndividualAccessToken",
-                "codestar-connections:GetInstallationUrl", "codestar-connections:ListInstallationTargets",
-                "codestar-connections:ListTagsForResource", "codeconnections:ListConnections"]},
-            {"Sid": "OnlyAcme", "Effect": "Allow", "Action": "codestar-connections:UpdateConnectionInstallation",
-             "Resource": "*", "Condition": {"StringEquals": {"codestar-connections:InstallationId": "acme"}}}]}))
+    iam.put_user_policy(UserName="installer", PolicyName="handshake",
+                        PolicyDocument=json.dumps(INSTALLER_POLICY))
     key = iam.create_access_key(UserName="installer")["AccessKey"]
     arn = server.client("codestar-connections").create_connection(ProviderType="GitHub",
                                                                   ConnectionName="denied")["ConnectionArn"]
