@@ -90,3 +90,21 @@ def test_sign_in_checks_the_secret_keeps_only_the_key_id_and_sign_out_ends_the_s
         console.client.cookies.set("codeconn_console", old or "")
         assert console.client.get("/console/connections").status_code == 303  # the record is gone
         assert secret not in console.config.audit_path.read_text()
+
+
+def test_the_audit_page_is_decided_as_cloudtrail_lookup_events(tmp_path: Path) -> None:
+    for console in console_app(tmp_path / "data", root_credentials=ROOT_KEY):
+        allowed, secret = _user(console, "reader", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "cloudtrail:LookupEvents", "Resource": "*"}]}, root=ROOT_KEY[0])
+        denied, other = _user(console, "nobody", {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "codeconnections:ListConnections", "Resource": "*"}]}, root=ROOT_KEY[0])
+        console.post("/console/sign-in", {"access_key_id": denied, "secret_access_key": other},
+                     token_from="/console/sign-in")
+        refused = console.client.get("/console/audit")
+        assert refused.status_code == 403 and "cloudtrail:LookupEvents" in refused.text
+        console.post("/console/sign-out", {}, token_from="/console/connections")
+        console.post("/console/sign-in", {"access_key_id": allowed, "secret_access_key": secret},
+                     token_from="/console/sign-in")
+        page = console.client.get("/console/audit", params={"action": "cloudtrail:*", "decision": "implicitDeny"})
+        table = page.text.split('id="audit"', 1)[1]
+        assert page.status_code == 200 and "user/nobody" in table and "user/reader" not in table
