@@ -10,7 +10,8 @@ by, the IAM catalog handlers read, the clock), so tests build the same app
 with in-memory twins and the runner with the real ones. Every path not claimed by
 an earlier route is the AWS endpoint: all four services share it, as they share
 one `--endpoint-url`. `/oauth/callback` (`server.callback`) is where code hosts send
-the browser back during the handshake.
+the browser back during the handshake; the console's pages (`/console/`, built by
+`console_mount` over these same components) finish there the flows they started.
 
 Before any route, `_Guard` refuses a request whose Host is not the server's, a
 cross-site browser request or preflight (`origin.OriginPolicy`) and an HTTP method
