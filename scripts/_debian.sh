@@ -1,8 +1,10 @@
 # Sourced by scripts/test: the Debian packages the tests use for real, installed when
-# missing (git; PostgreSQL, whose test server the store suite starts and stops itself).
+# missing (git; PostgreSQL, whose test server the store suite starts and stops itself;
+# chromium, the browser the console's tests drive through Playwright: never one Playwright downloads).
 need=()
 command -v git >/dev/null 2>&1 || need+=(git)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 if [ "${#need[@]}" -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing Debian packages: ${need[*]}" >&2

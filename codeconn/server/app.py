@@ -10,7 +10,8 @@ by, the IAM catalog handlers read, the clock), so tests build the same app
 with in-memory twins and the runner with the real ones. Every path not claimed by
 an earlier route is the AWS endpoint: all four services share it, as they share
 one `--endpoint-url`. `/oauth/callback` (`server.callback`) is where code hosts send
-the browser back during the handshake.
+the browser back during the handshake; the console's pages (`/console/`, built by
+`console_mount` over these same components) finish there the flows they started.
 
 Before any route, `_Guard` refuses a request whose Host is not the server's, a
 cross-site browser request or preflight (`origin.OriginPolicy`) and an HTTP method
@@ -39,12 +40,14 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditSink
 from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
+from codeconn.server.console_mount import build_console, local_providers
 from codeconn.server.edge import Clock, Edge, Incoming, utc_now
 from codeconn.server.git_auth import GitAuthenticator
 from codeconn.server.git_endpoint import GitEndpoint
 from codeconn.server.git_remotes import GitRemotes, LocalGitRemotes
 from codeconn.server.origin import OriginPolicy
 from codeconn.service.call import Authorize, CallerDirectory
+from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.model import ServiceModels
@@ -61,11 +64,13 @@ GIT_PATH = "/git/{git_path:path}"
 def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
                authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
                iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = (),
-               git_remotes: GitRemotes | None = None) -> Starlette:
-    """The server's ASGI app. `routes` (console pages) are matched before the AWS endpoint.
+               git_remotes: GitRemotes | None = None, providers: ProviderDirectory | None = None) -> Starlette:
+    """The server's ASGI app. `routes` (more pages) are matched before the AWS endpoint.
 
     The git endpoint (`/git/...`, `git_endpoint`) reaches repositories through
-    `git_remotes` (default: local mode under `<data-dir>/repositories`).
+    `git_remotes` (default: local mode under `<data-dir>/repositories`). The console
+    (`/console/`, `console_mount`) reaches code hosts through `providers` (default:
+    every provider type in local mode there); `/oauth/callback` asks it first.
 
     The caller owns `store` and `audit` and closes them after the app stops.
     """
@@ -89,15 +94,20 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
                       authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
                       remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock)
+    console = build_console(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
+                            registry=registry, audit=audit, service_models=service_models, iam_catalog=iam_catalog,
+                            providers=providers or local_providers(config), clock=clock)
     app = Starlette(routes=[
         Route(HEALTH_PATH, health, methods=AWS_METHODS),
-        *callback_routes(),
+        *callback_routes(console.callback_hook),
         Route(GIT_PATH, git),
+        *console.routes(),
         *routes,
         Route("/{path:path}", aws, methods=AWS_METHODS),
     ])
     app.add_middleware(_Guard, policy=OriginPolicy.for_server(config.host, config.allowed_hosts), workers=workers)
     app.state.edge = edge
+    app.state.console = console
     app.state.config = config
     return app
 

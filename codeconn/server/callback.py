@@ -6,8 +6,9 @@ completes nothing by itself: it shows the `code` and `state` (HTML-escaped, neve
 cached, never logged) for the caller who started the flow to pass to
 GetIndividualAccessToken (or RegisterAppCode), signed as themselves; the State is
 bound to that caller, so a code shown to anyone else is of no use to them. A
-provider's `error` answer is shown instead. The console (a later part) will post
-them itself.
+provider's `error` answer is shown instead. When the console started the flow
+(the State is in the browser's console session), the console finishes it instead
+and answers with its own page (`callback_routes(hook)`).
 
 A provider's redirect is a cross-site top-level navigation: `_Guard` lets a GET
 of this one path through the cross-site check (it still checks the Host), since
@@ -16,6 +17,7 @@ the page reads nothing and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from html import escape
 
 from starlette.requests import Request
@@ -53,9 +55,20 @@ async def oauth_callback(request: Request) -> Response:
     return HTMLResponse(_PAGE.format(title="code received", body=body), headers=HEADERS)
 
 
-def callback_routes() -> list[Route]:
-    """The route `create_app` serves before the AWS endpoint."""
-    return [Route(CALLBACK_PATH, oauth_callback, methods=["GET"])]
+CallbackHook = Callable[[Request], Awaitable[Response | None]]
+"""Asked first: its page for a flow it started (the console), or None to show the code and State."""
 
 
-__all__ = ["CALLBACK_PATH", "callback_routes", "oauth_callback"]
+def callback_routes(hook: CallbackHook | None = None) -> list[Route]:
+    """The route `create_app` serves before the AWS endpoint; `hook` is asked before the page is shown."""
+    if hook is None:
+        return [Route(CALLBACK_PATH, oauth_callback, methods=["GET"])]
+
+    async def callback(request: Request) -> Response:
+        answer = await hook(request)
+        return answer if answer is not None else await oauth_callback(request)
+
+    return [Route(CALLBACK_PATH, callback, methods=["GET"])]
+
+
+__all__ = ["CALLBACK_PATH", "CallbackHook", "callback_routes", "oauth_callback"]

@@ -64,7 +64,8 @@ def build_components(config: ServeConfig) -> Components:
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
         return Components(store, secrets, directory, authorizer, build_registry(providers), service_models,
-                          iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers))
+                          iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers),
+                          providers=providers)
     except BaseException:
         store.close()
         providers.close()

@@ -39,6 +39,7 @@ from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.limits import Limits
 from codeconn.server.protocol import protocol_class
 from codeconn.service.call import Authorize, CallerDirectory
+from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.model import ServiceModels
@@ -64,6 +65,7 @@ class Components:
     iam_catalog: IamCatalog
     on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
     git_remotes: GitRemotes | None = None  # the git endpoint's providers (default: local repositories)
+    providers: ProviderDirectory | None = None  # the console's (default: every provider type local)
 
     def close(self) -> None:
         try:
@@ -90,7 +92,8 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                                  directory=components.directory, authorizer=components.authorizer,
                                  registry=components.registry, audit=audit,
                                  service_models=components.service_models, iam_catalog=components.iam_catalog,
-                                 routes=routes, git_remotes=components.git_remotes)
+                                 routes=routes, git_remotes=components.git_remotes,
+                                 providers=components.providers)
                 server = Server(uvicorn_config(app, config.limits),
                                 on_started=lambda port: banner(config, port, out))
                 server.run(sockets=[listener])
