@@ -107,11 +107,14 @@ def _stage_status(execution: Execution, stage: str) -> str:
 
 
 def stage_states(pipeline: Pipeline, executions: Sequence[Execution]) -> list[dict[str, Any]]:
-    """GetPipelineState's StageStates: each stage as the latest execution that reached it left it."""
+    """GetPipelineState's StageStates: each stage as the latest execution in it (one with an action running
+    there, else the latest that reached it) left it."""
     states = []
     for stage in pipeline.declaration.get("stages") or ():
         name = stage["name"]
-        latest = next((e for e in executions if any(run.stage == name for run in e.runs)), None)
+        reached = [e for e in executions if any(run.stage == name for run in e.runs)]
+        latest = next((e for e in reached if any(run.stage == name and run.status is ActionStatus.IN_PROGRESS
+                                                 for run in e.runs)), reached[0] if reached else None)
         state: dict[str, Any] = {"stageName": name, "inboundTransitionState": {"enabled": True},
                                  "actionStates": [_action_state(latest, name, action["name"])
                                                   for action in ordered_actions(stage)]}
