@@ -22,20 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 import botocore.session
 from botocore.config import Config
+from providers import Result, git, timed  # the sibling benchmark's timing (benchmarks/ is sys.path[0])
 
 from codeconn.domain.pipeline_executions import Execution, new_run
 from codeconn.domain.pipelines import PIPELINE, Pipeline, pipeline_id
@@ -54,25 +51,6 @@ from codeconn.wire.model import MODEL_EXTRAS
 ACCOUNT = "000000000000"
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 TARGET_RATIO = 1.5
-
-
-@dataclass(frozen=True)
-class Result:
-    side: str
-    latencies_ms: tuple[float, ...]
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.latencies_ms)
-
-    @property
-    def p99(self) -> float:
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 def make_repository(root: Path, files: int) -> tuple[Path, str]:
@@ -164,16 +142,6 @@ def source_action(data: Path) -> Iterator[Callable[[], object]]:
         components.close()
 
 
-def timed(runs: int, action: Callable[[], object]) -> tuple[float, ...]:
-    action()  # warm up
-    latencies = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        latencies.append((time.perf_counter() - start) * 1000)
-    return tuple(latencies)
-
-
 def run(runs: int, files: int) -> list[Result]:
     with tempfile.TemporaryDirectory(prefix="codeconn-bench-") as directory:
         data = Path(directory) / "data"
@@ -182,9 +150,9 @@ def run(runs: int, files: int) -> list[Result]:
         with source_action(data) as once:
             outcome = once()
             assert getattr(outcome, "revision").revision_id == commit
-            return [Result("source action", timed(runs, once)),
-                    Result("git archive", timed(runs, lambda: git(f"--git-dir={bare}", "archive", "--format=zip",
-                                                                  f"--output={output}", commit)))]
+            return [Result("SourceAction", "source action", timed(runs, once)),
+                    Result("SourceAction", "git archive", timed(runs, lambda: git(
+                        f"--git-dir={bare}", "archive", "--format=zip", f"--output={output}", commit)))]
 
 
 def report(results: list[Result], runs: int, files: int) -> dict[str, Any]:

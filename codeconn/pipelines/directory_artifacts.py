@@ -20,6 +20,18 @@ class UnsafeLocation(ValueError):
     """A bucket or key that would leave the artifact directory."""
 
 
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy `source` to a temporary file beside `target`, then rename it into place."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as out, open(source, "rb") as data:
+            shutil.copyfileobj(data, out, 1024 * 1024)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 class DirectoryArtifactStore:
     """The ArtifactStore over a local directory (see the module docstring)."""
 
@@ -33,7 +45,8 @@ class DirectoryArtifactStore:
         """Where the object lives on disk; UnsafeLocation for a bucket or key that would leave the root."""
         key = PurePosixPath(location.key)
         bad_bucket = not location.bucket or "/" in location.bucket or location.bucket in (".", "..")
-        bad_key = (not location.key or key.is_absolute() or any(part in ("", ".", "..") for part in key.parts)
+        bad_key = (not location.key or key.is_absolute() or any(part in ("", ".", "..")
+                                                                for part in location.key.split("/"))
                    or "\\" in location.key or location.key.endswith("/"))
         if bad_bucket or bad_key:
             raise UnsafeLocation(f"artifact location s3://{location.bucket}/{location.key} is not a safe path")
@@ -42,39 +55,16 @@ class DirectoryArtifactStore:
     def put(self, location: ArtifactLocation, source: Path) -> None:
         target = self.path(location)
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as out, open(source, "rb") as data:
-                shutil.copyfileobj(data, out, 1024 * 1024)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-
-    def put_moving(self, location: ArtifactLocation, source: Path) -> None:
-        """`put`, by renaming `source` into place when it is on the same file system (it is consumed)."""
-        target = self.path(location)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(source, target)
-        except OSError:
-            self.put(location, source)
+        copy_atomically(Path(source), target)
 
     def get(self, location: ArtifactLocation, destination: Path) -> None:
         source = self.path(location)
         if not source.is_file():
             raise ArtifactNotFound(f"s3://{location.bucket}/{location.key}")
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{Path(destination).name}.", dir=Path(destination).parent)
-        try:
-            with os.fdopen(descriptor, "wb") as out, open(source, "rb") as data:
-                shutil.copyfileobj(data, out, 1024 * 1024)
-            os.replace(temporary, destination)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        copy_atomically(source, Path(destination))
 
     def exists(self, location: ArtifactLocation) -> bool:
         return self.path(location).is_file()
 
 
-__all__ = ["DirectoryArtifactStore", "UnsafeLocation"]
+__all__ = ["DirectoryArtifactStore", "UnsafeLocation", "copy_atomically"]
