@@ -65,7 +65,7 @@ class PipelineWorker:
         self._stopping = threading.Event()
         self._wake = threading.Event()
         self._holding: str | None = None
-        self._lost = threading.Event()
+        self._lost: str | None = None  # the execution whose lease the heartbeat could not renew
         self._threads: list[threading.Thread] = []
 
     def __repr__(self) -> str:
@@ -109,16 +109,15 @@ class PipelineWorker:
         interval = max(self.leases.lease.total_seconds() / 3, 0.05)
         while not self._stopping.wait(interval):
             held = self._holding
-            if held is not None and not self.leases.renew(held, self.runtime.clock()):
-                self._lost.set()
+            if held is not None and not self.leases.renew(held, self.runtime.clock()) and self._holding == held:
+                self._lost = held
 
     def run_once(self) -> bool:
         """Claim one job and work it until it finishes, waits or is let go; whether there was one."""
         job = self.leases.claim(self.runtime.clock())
         if job is None:
             return False
-        self._holding, lost = job.execution_id, self._lost
-        lost.clear()
+        self._holding, self._lost = job.execution_id, None
         try:
             self._work(job)
         finally:
@@ -134,7 +133,7 @@ class PipelineWorker:
                 self.leases.release(job.execution_id, self.runtime.clock())
             return
         for _ in range(MAX_STEPS):
-            if self._stopping.is_set() or self._lost.is_set():
+            if self._stopping.is_set() or self._lost == job.execution_id:
                 self.leases.release(job.execution_id, self.runtime.clock())
                 return
             step = next_step(execution)
