@@ -41,6 +41,8 @@ Examples:
   codeconn audit --action '*:PassConnection' --json | jq .requestParameters
   codeconn audit --provider-action GitPush --repository acme/api \\
       --branch main --decision explicitDeny
+  codeconn audit --pipeline api --action '*:UseConnection'
+  codeconn audit --execution 0f6c3a2e-... --decision implicitDeny
 """
 
 
@@ -75,6 +77,11 @@ def audit(
         show_default=False)] = None,
     provider_action: Annotated[str | None, typer.Option(
         help="Only git endpoint decisions for this ProviderAction (GitPull, GitPush).", show_default=False)] = None,
+    pipeline: Annotated[str | None, typer.Option(
+        help="Only PassConnection and UseConnection decisions for this pipeline (its name; wildcards allowed).",
+        show_default=False)] = None,
+    execution: Annotated[str | None, typer.Option(
+        help="Only decisions for this pipeline execution id (wildcards allowed).", show_default=False)] = None,
     last: Annotated[int | None, typer.Option(
         help="Only the last N matching calls.", min=1, show_default=False)] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the matching lines as JSON lines.")] = False,
@@ -90,7 +97,7 @@ def audit(
         raise typer.Exit(ExitCode.BAD_INPUT) from None
     chosen = AuditFilter(principal=principal, action=action, decision=decision.value if decision else None,
                          connection=connection, repository=repository, branch=branch,
-                         provider_action=provider_action)
+                         provider_action=provider_action, pipeline=pipeline, execution=execution)
     records = tail(list(chosen.select(reading.records)), last)
     if json_output:
         for record in records:
@@ -119,8 +126,12 @@ def _table(records: Sequence[AuditRecord]) -> Table:
 
 
 def _git_use(decided: AuditDecision) -> str:
-    """A git endpoint decision's ProviderAction, repository and branch, after its connection."""
+    """A git endpoint's or a pipeline's decision: ProviderAction, repository, branch, pipeline, execution, action."""
     parts = [p for p in (decided.provider_action, decided.repository, decided.branch) if p is not None]
+    if decided.pipeline is not None:
+        parts.append(f"pipeline {decided.pipeline}"
+                     + (f" execution {decided.execution_id}" if decided.execution_id else "")
+                     + (f" action {decided.action_name}" if decided.action_name else ""))
     return f" ({' '.join(parts)})" if parts else ""
 
 

@@ -76,6 +76,10 @@ class AuditDecision:
     provider_action: str | None = None
     repository: str | None = None  # FullRepositoryId
     branch: str | None = None  # BranchName (a push's ref: the branch's or the tag's name)
+    # A PassConnection of CreatePipeline / UpdatePipeline, or a UseConnection of the pipeline worker:
+    pipeline: str | None = None  # the pipeline's name
+    execution_id: str | None = None  # pipelineExecutionId
+    action_name: str | None = None  # the pipeline action the connection is passed to or used by
 
     @property
     def missing_context_keys(self) -> tuple[str, ...]:
@@ -88,7 +92,8 @@ class AuditDecision:
             out["missingContextKeys"] = list(self.missing_context_keys)
             out["nearMisses"] = [dict(m) for m in self.near_misses]
         for name, value in (("providerAction", self.provider_action), ("repository", self.repository),
-                            ("branch", self.branch)):
+                            ("branch", self.branch), ("pipeline", self.pipeline),
+                            ("pipelineExecutionId", self.execution_id), ("actionName", self.action_name)):
             if value is not None:
                 out[name] = value
         return out
@@ -98,7 +103,16 @@ class AuditDecision:
         return cls(str(data.get("action", "")), str(data.get("resource", "")), str(data.get("decision", "")),
                    bool(data.get("enforced", True)), tuple(data.get("matchedStatements") or ()),
                    tuple(data.get("nearMisses") or ()), data.get("providerAction"), data.get("repository"),
-                   data.get("branch"))
+                   data.get("branch"), data.get("pipeline"), data.get("pipelineExecutionId"), data.get("actionName"))
+
+
+PIPELINE_DETAILS = {"pipeline": "pipeline", "pipelineExecutionId": "execution_id", "actionName": "action_name"}
+"""`Call.decision_details` keys -> AuditDecision fields."""
+
+
+def pipeline_details(details: Mapping[str, str]) -> dict[str, str]:
+    """A decision's `Call.decision_details` as AuditDecision keyword arguments (unknown keys are dropped)."""
+    return {PIPELINE_DETAILS[key]: value for key, value in details.items() if key in PIPELINE_DETAILS}
 
 
 @dataclass(frozen=True)
@@ -306,6 +320,8 @@ class AuditFilter:
     repository: str | None = None
     branch: str | None = None
     provider_action: str | None = None
+    pipeline: str | None = None
+    execution: str | None = None
 
     def __post_init__(self) -> None:
         if self.decision is not None and self.decision not in DECISIONS:
@@ -316,7 +332,8 @@ class AuditFilter:
             pattern = _wildcard(self.principal, ignore_case=False)
             if record.principal is None or not pattern.fullmatch(record.principal):
                 return False
-        if (self.connection, self.repository, self.branch, self.provider_action) != (None, None, None, None):
+        if (self.connection, self.repository, self.branch, self.provider_action, self.pipeline,
+                self.execution) != (None,) * 6:
             return any(self._use_fits(d) for d in record.decisions)
         if self.action is None and self.decision is None:
             return True
@@ -328,7 +345,7 @@ class AuditFilter:
                    and (self.decision is None or decided == self.decision) for name, decided in rows)
 
     def _use_fits(self, decided: AuditDecision) -> bool:
-        """Whether one decision fits the UseConnection filters (and the action and decision, if given)."""
+        """Whether one decision fits the UseConnection and pipeline filters (and the action and decision, if given)."""
         if self.connection is not None:
             pattern = _wildcard(self.connection, ignore_case=False)
             if not (pattern.fullmatch(decided.resource) or pattern.fullmatch(decided.resource.rsplit("/", 1)[-1])):
@@ -336,6 +353,8 @@ class AuditFilter:
         for wanted, value, ignore_case in ((self.repository, decided.repository, True),
                                            (self.branch, decided.branch, False),
                                            (self.provider_action, decided.provider_action, True),
+                                           (self.pipeline, decided.pipeline, False),
+                                           (self.execution, decided.execution_id, True),
                                            (self.action, decided.action, True)):
             if wanted is not None and (value is None or not _wildcard(wanted, ignore_case=ignore_case).fullmatch(value)):
                 return False
@@ -365,7 +384,9 @@ __all__ = [
     "AuditRecord",
     "AuditSink",
     "MemoryAudit",
+    "PIPELINE_DETAILS",
     "bounded",
+    "pipeline_details",
     "read_audit",
     "rotated_paths",
     "tail",

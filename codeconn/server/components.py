@@ -6,8 +6,9 @@
 handed to the handshake operations), the caller
 directory over the store (with the default account's root key), the policy
 authorizer (with the `--iam` mode, the organization's policies and the IAM
-catalog), the registry of every operation, and the service models the protocols
-route by: each loaded once, here. The app factory only receives them, so tests pass
+catalog), the registry of every operation, the service models the protocols
+route by, and the pipeline worker (started by the runner once the audit log is
+open; artifacts under `<data-dir>/artifacts`): each loaded once, here. The app factory only receives them, so tests pass
 in-memory twins instead. `codeconn serve` imports this module only when it
 starts a server, so the rest of the command never loads the service layer.
 """
@@ -21,10 +22,15 @@ from codeconn.auth import (
     load_org_policies,
 )
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.directory_artifacts import DirectoryArtifactStore
+from codeconn.pipelines.runtime import Runtime
+from codeconn.pipelines.worker import PipelineWorker
 from codeconn.providers.config import Providers, ProvidersFileError, load_providers_file
+from codeconn.server.audit import AuditSink
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.git_remotes import DirectoryGitRemotes
+from codeconn.server.pipeline_audit import AuditDecisionLog
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
 from codeconn.store import SecretBox, StoreError
@@ -63,9 +69,15 @@ def build_components(config: ServeConfig) -> Components:
                                    default_account=config.account_id)
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
+
+        def pipeline_worker(audit: AuditSink) -> PipelineWorker:
+            runtime = Runtime(store, secrets, authorizer, iam_catalog, providers,
+                              DirectoryArtifactStore(config.data_dir / ARTIFACTS_DIRECTORY), AuditDecisionLog(audit))
+            return PipelineWorker(runtime)
+
         return Components(store, secrets, directory, authorizer, build_registry(providers), service_models,
                           iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers),
-                          providers=providers)
+                          providers=providers, background=pipeline_worker)
     except BaseException:
         store.close()
         providers.close()
@@ -82,4 +94,7 @@ def secret_box(config: ServeConfig) -> SecretBox:
         raise ConfigError([f"--secret-key-file {config.secret_key_file}: {error}"]) from None
 
 
-__all__ = ["build_components", "secret_box"]
+ARTIFACTS_DIRECTORY = "artifacts"
+"""The directory artifact store's root in the data directory: `<data-dir>/artifacts/<bucket>/<key>`."""
+
+__all__ = ["ARTIFACTS_DIRECTORY", "build_components", "secret_box"]

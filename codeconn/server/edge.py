@@ -32,7 +32,7 @@ from botocore.model import OperationModel, ServiceModel
 
 from codeconn.auth.errors import CredentialsRejected
 from codeconn.iam.catalog import IamCatalog
-from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
+from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink, pipeline_details
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
 from codeconn.server.scrub import scrub
@@ -211,11 +211,13 @@ class Edge:
         service_name = service.service_name if service is not None else claimed.service if claimed else None
         operation = trace.operation.name if trace.operation is not None else None
         caller = trace.caller
+        details = trace.call.decision_details if trace.call is not None else {}
         decisions = tuple(
             AuditDecision(d.action, d.resource, d.decision.decision, d.enforced,
                           tuple(m.to_json() for m in d.decision.matched),
-                          tuple(miss.to_json() for miss in d.decision.near_misses))
-            for d in (trace.call.decisions if trace.call is not None else ()))
+                          tuple(miss.to_json() for miss in d.decision.near_misses),
+                          **pipeline_details(details.get(index, {})))
+            for index, d in enumerate(trace.call.decisions if trace.call is not None else ()))
         params = None
         if trace.params is not None and trace.operation is not None:
             params = scrub(trace.operation.input_shape, trace.params)

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import TextIO
+from typing import Protocol, TextIO
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -31,7 +31,7 @@ from starlette.types import ASGIApp
 from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
 from codeconn.server.app import create_app
-from codeconn.server.audit import AuditLog
+from codeconn.server.audit import AuditLog, AuditSink
 from codeconn.server.config import DEFAULT_HOST, DEFAULT_PORT, WELL_KNOWN_CREDENTIALS, ServeConfig
 from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
@@ -66,6 +66,7 @@ class Components:
     on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
     git_remotes: GitRemotes | None = None  # the git endpoint's providers (default: local repositories)
     providers: ProviderDirectory | None = None  # the console's (default: every provider type local)
+    background: Callable[[AuditSink], Background] | None = None  # the pipeline worker, given the audit log
 
     def close(self) -> None:
         try:
@@ -73,6 +74,14 @@ class Components:
                 self.on_close()
         finally:
             self.store.close()
+
+
+class Background(Protocol):
+    """Work the server runs beside its requests (the pipeline worker): started once it listens, stopped first."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
 
 
 ComponentsFactory = Callable[[ServeConfig], Components]
@@ -96,7 +105,14 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                                  providers=components.providers)
                 server = Server(uvicorn_config(app, config.limits),
                                 on_started=lambda port: banner(config, port, out))
-                server.run(sockets=[listener])
+                background = components.background(audit) if components.background is not None else None
+                if background is not None:
+                    background.start()
+                try:
+                    server.run(sockets=[listener])
+                finally:
+                    if background is not None:
+                        background.stop(GRACEFUL_SHUTDOWN_SECONDS)
         finally:
             components.close()
     finally:

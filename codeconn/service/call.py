@@ -116,6 +116,9 @@ class Call:
     secure_transport: bool = False
     user_agent: str = ""
     decisions: list[DecisionRecord] = field(default_factory=list)
+    decision_details: dict[int, dict[str, str]] = field(default_factory=dict)
+    """What a decision was for, by its index in `decisions`, for its audit line (a PassConnection's
+    pipeline and action: keys `pipeline`, `pipelineExecutionId`, `actionName`)."""
     request_base: RequestBase = field(init=False, repr=False, compare=False)
     """The caller's and the request's keys (`global_keys`), normalised once for every decision of the call."""
 

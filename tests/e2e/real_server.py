@@ -1,4 +1,5 @@
-"""A real server (the components `codeconn serve` builds) in a background thread, with its store at hand.
+"""A real server (the components `codeconn serve` builds, its pipeline worker too) in a background thread,
+with its store at hand.
 
 `complete_handshake` makes a connection AVAILABLE through the real handshake in
 local mode (a bare repository made with git under the local root, then
@@ -70,9 +71,16 @@ def real_server(data_dir: Path, **overrides: Any) -> Iterator[RealServer]:
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
                      service_models=components.service_models, iam_catalog=components.iam_catalog,
                      git_remotes=components.git_remotes)
+    background = components.background(audit) if components.background is not None else None
     try:
         with serving_in_thread(app, config.host) as url:
-            yield RealServer(url, components, config)
+            if background is not None:
+                background.start()
+            try:
+                yield RealServer(url, components, config)
+            finally:
+                if background is not None:
+                    background.stop()
     finally:
         audit.close()
         components.close()

@@ -3,6 +3,9 @@
 The first test runs the README's session word for word with bash, and checks
 each output the README shows (its `#   ` lines after a command).
 
+The pipelines block runs after the local repository's block, whose session it
+continues, and ends with the execution's source artifact listed by `unzip -l`.
+
 Start the server on its embedded defaults, create a role whose policy allows
 CreateConnection only for GitHub and a user who may assume it, assume it as that
 user (the root may not, as in AWS), see Bitbucket denied (with AWS's
@@ -64,13 +67,20 @@ def _squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+PIPELINES = "## Pipelines: passing a connection to CodePipeline"
+LOCAL = "## A connection on a local repository"
+
+
 @pytest.mark.parametrize(("heading", "at_least"), [
     pytest.param("## A first session with the server", 5, id="first-session"),
-    pytest.param("## A connection on a local repository", 3, id="local-handshake"),
+    pytest.param(LOCAL, 3, id="local-handshake"),
+    pytest.param(PIPELINES, 4, id="pipeline-execution"),
 ])
 def test_the_readme_session_word_for_word(tmp_path: Path, heading: str, at_least: int) -> None:
     script, promised = readme_session(heading)
     assert len(promised) >= at_least, promised
+    if heading == PIPELINES:  # the pipelines block continues the local repository's session ($ARN)
+        script = readme_session(LOCAL)[0] + "\n" + script
     home = tmp_path / "home"
     home.mkdir()
     data = tmp_path / "data"

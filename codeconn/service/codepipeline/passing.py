@@ -6,7 +6,9 @@ or `codeconnections`), with `<prefix>:PassedToService = codepipeline.amazonaws.c
 for the pipeline's `roleArn` and every action's `roleArn`, `iam:PassRole` with
 `iam:PassedToService = codepipeline.amazonaws.com`. Every check runs before anything
 is written, so a refusal saves nothing; `call.authorize` words the
-AccessDeniedException with the action and the ARN refused.
+AccessDeniedException with the action and the ARN refused. Each decision's audit
+line names the pipeline and the action the connection is passed to
+(`call.decision_details`); CreatePipeline adds the execution it starts.
 
 The connection must exist in the caller's account and Region: the decision is made
 first (a caller who may not pass an ARN learns nothing about it), then a missing
@@ -51,6 +53,8 @@ def authorize_passing(call: Call, declaration: Mapping[str, Any]) -> None:
             raise InvalidActionDeclarationException(
                 f"ConnectionArn {arn} in action '{action_name}' is not a valid connection ARN.")
         found = lookup(call, CONNECTION, arn)
+        call.decision_details[len(call.decisions)] = {"pipeline": str(declaration["name"]),
+                                                      "actionName": action_name}
         call.authorize(f"{parsed.service}:PassConnection", arn,
                        context={f"{parsed.service}:PassedToService": PASSED_TO}, resource_tags=found.tags)
         if found.record is None:
@@ -58,6 +62,7 @@ def authorize_passing(call: Call, declaration: Mapping[str, Any]) -> None:
                 f"Connection {arn} in action '{action_name}' does not exist in account {call.account_id} "
                 f"and Region {call.region}.")
     for role in role_arns(declaration):
+        call.decision_details[len(call.decisions)] = {"pipeline": str(declaration["name"])}
         call.authorize("iam:PassRole", role, context={"iam:PassedToService": PASSED_TO})
 
 

@@ -7,14 +7,16 @@ and Update then check the structure rules (`structure`) and the passes (`passing
 before anything is written; the write rechecks, inside its transaction, that the
 tags authorized on are still the pipeline's (`resources.recheck`).
 
-Executions are not started yet: CreatePipeline in AWS starts one, codeconn's
-executions arrive with the execution worker (issue 11 part B).
+CreatePipeline starts an execution (trigger CreatePipeline), as AWS's does; the
+worker (`codeconn.pipelines`) runs it. DeletePipeline deletes the pipeline's
+executions with it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from codeconn.domain.pipeline_executions import EXECUTION
 from codeconn.domain.pipelines import PIPELINE, PIPELINE_QUOTA, Pipeline, pipeline_arn, pipeline_id
 from codeconn.service.call import Call
 from codeconn.service.codepipeline.errors import (
@@ -24,6 +26,7 @@ from codeconn.service.codepipeline.errors import (
     PipelineVersionNotFoundException,
 )
 from codeconn.service.codepipeline.passing import authorize_passing
+from codeconn.service.codepipeline.starting import start_execution
 from codeconn.service.codepipeline.structure import check_structure
 from codeconn.service.codepipeline.tags import tags_from_request, wire_tags
 from codeconn.service.connections.resources import Found, check_quota, recheck
@@ -42,7 +45,7 @@ def find_pipeline(call: Call, name: str) -> Found:
         return Found(PIPELINE, arn, record, reader.tags(arn) if record is not None else {})
 
 
-def _existing(call: Call, found: Found, name: str) -> Pipeline:
+def existing_pipeline(call: Call, found: Found, name: str) -> Pipeline:
     """The pipeline found; PipelineNotFoundException in AWS's words if there is none."""
     if found.record is None:
         raise PipelineNotFoundException(f"Account '{call.account_id}' does not have a pipeline with name '{name}'")
@@ -67,6 +70,12 @@ def create_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
                 f"A pipeline with name '{pipeline.name}' already exists in account '{call.account_id}'") from None
         if tags:
             tx.set_tags(pipeline.arn, tags)
+    principal = call.caller.principal
+    execution = start_execution(call.store, pipeline, call.now, "CreatePipeline",
+                                principal.session_arn or principal.arn)
+    for details in call.decision_details.values():
+        if "pipeline" in details:
+            details["pipelineExecutionId"] = execution.execution_id
     return {"pipeline": dict(pipeline.declaration), **({"tags": wire_tags(tags)} if tags else {})}
 
 
@@ -75,7 +84,7 @@ def update_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     declaration = params["pipeline"]
     found = find_pipeline(call, declaration["name"])
     call.authorize(resource=found.arn, resource_tags=found.tags)
-    current = _existing(call, found, declaration["name"])
+    current = existing_pipeline(call, found, declaration["name"])
     check_structure(declaration)
     authorize_passing(call, declaration)
     with call.store.transaction(call.account_id) as tx:
@@ -92,7 +101,7 @@ def get_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
     """GetPipeline: the declaration (the current version, or the one asked for) and its metadata."""
     found = find_pipeline(call, params["name"])
     call.authorize(resource=found.arn, resource_tags=found.tags)
-    pipeline = _existing(call, found, params["name"])
+    pipeline = existing_pipeline(call, found, params["name"])
     version = params.get("version", pipeline.version)
     if version not in pipeline.declarations:
         raise PipelineVersionNotFoundException(
@@ -142,12 +151,16 @@ def delete_pipeline(call: Call, params: dict[str, Any]) -> dict[str, Any]:
         current = tx.get(PIPELINE.kind, found.record.id)
         if current is not None:
             tx.delete(PIPELINE.kind, current.id)
+            for execution in tx.list(EXECUTION.kind, where={"PipelineName": found.record.name,
+                                                            "Region": call.region}):
+                tx.delete(EXECUTION.kind, execution.id)
     return {}
 
 
 __all__ = [
     "create_pipeline",
     "delete_pipeline",
+    "existing_pipeline",
     "find_pipeline",
     "get_pipeline",
     "list_pipelines",
