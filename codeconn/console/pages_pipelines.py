@@ -1,11 +1,8 @@
-"""Pipelines: ListPipelines, and one pipeline (GetPipeline) with its stages and actions.
+"""Pipelines: ListPipelines, and one pipeline (GetPipeline) with its stages, actions and
+executions (ListPipelineExecutions, each with the source revisions it ran on).
 
-Executions and their source revisions are served by another part (issue 11 part B).
-Their one place here is `executions_of` and the `executions` block of
-pipeline.html: once ListPipelineExecutions exists, `executions_of` runs it as the
-signed-in principal (as every page does) and returns its `pipelineExecutionSummaries`
-(each with `sourceRevisions`); the block already lists them. Until then it returns
-None and the page says executions are not served yet.
+Each is the API operation, run as the signed-in principal: a principal who may get a
+pipeline but not list its executions sees the denial's explanation, as boto3 would.
 """
 
 from __future__ import annotations
@@ -39,14 +36,8 @@ def pipeline(page: Page) -> Response:
                        executions=executions_of(page, name))
 
 
-def executions_of(page: Page, name: str) -> list[dict[str, Any]] | None:
-    """The pipeline's executions with their source revisions; None while executions are not served.
-
-    To fill in (issue 11 part B): `page.run(SERVICE, "ListPipelineExecutions",
-    {"pipelineName": name}).get("pipelineExecutionSummaries", [])`.
-    """
-    if page.web.parts.registry.get(SERVICE, "ListPipelineExecutions") is None:
-        return None
+def executions_of(page: Page, name: str) -> list[dict[str, Any]]:
+    """The pipeline's latest executions (AWS's first page, newest first) with their source revisions."""
     answer = page.run(SERVICE, "ListPipelineExecutions", {"pipelineName": name})
     summaries: list[dict[str, Any]] = answer.get("pipelineExecutionSummaries", [])
     return summaries

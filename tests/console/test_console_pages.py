@@ -105,14 +105,17 @@ def test_a_hostile_connection_name_and_tag_value_are_escaped(console: ConsoleApp
         "/console/connection", params={"arn": arn}).text
 
 
-def test_pipelines_show_their_stages_and_keep_a_place_for_executions(console: ConsoleApp) -> None:
+def test_pipelines_show_their_stages_and_executions(console: ConsoleApp) -> None:
     bare_repository(console.config.repositories_root / "GitHub", "acme", "api")
     arn = _connection(console)
     _complete(console, arn)
     console.api("codepipeline", "CreatePipeline", {"pipeline": pipeline_definition(arn)})
     assert "api" in console.client.get("/console/pipelines").text
     page = console.client.get("/console/pipeline", params={"name": "api"}).text
-    assert "Source" in page and "Approve" in page and "acme/api" in page and 'id="executions' in page
+    assert "Source" in page and "Approve" in page and "acme/api" in page
+    started = console.api("codepipeline", "ListPipelineExecutions", {"pipelineName": "api"})
+    [execution] = started["pipelineExecutionSummaries"]  # CreatePipeline starts one, as in AWS
+    assert 'id="executions"' in page and execution["pipelineExecutionId"] in page
 
 
 def test_the_audit_log_page_filters_as_codeconn_audit_does(console: ConsoleApp) -> None:
