@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.triggers import ChangeSink
 from codeconn.server.audit import AuditSink
 from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
@@ -61,11 +62,12 @@ GIT_PATH = "/git/{git_path:path}"
 def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
                authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
                iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = (),
-               git_remotes: GitRemotes | None = None) -> Starlette:
+               git_remotes: GitRemotes | None = None, source_changes: ChangeSink | None = None) -> Starlette:
     """The server's ASGI app. `routes` (console pages) are matched before the AWS endpoint.
 
     The git endpoint (`/git/...`, `git_endpoint`) reaches repositories through
-    `git_remotes` (default: local mode under `<data-dir>/repositories`).
+    `git_remotes` (default: local mode under `<data-dir>/repositories`), and reports
+    the branches a push moved to `source_changes` (pipeline triggers; None: nowhere).
 
     The caller owns `store` and `audit` and closes them after the app stops.
     """
@@ -88,7 +90,8 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
 
     git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
                       authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
-                      remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock)
+                      remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock,
+                      changes=source_changes)
     app = Starlette(routes=[
         Route(HEALTH_PATH, health, methods=AWS_METHODS),
         *callback_routes(),

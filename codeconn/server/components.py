@@ -10,9 +10,15 @@ catalog), the registry of every operation, and the service models the protocols
 route by: each loaded once, here. The app factory only receives them, so tests pass
 in-memory twins instead. `codeconn serve` imports this module only when it
 starts a server, so the rest of the command never loads the service layer.
+
+Pipeline triggers (the dispatcher the git endpoint reports pushes to, and the
+branch watcher) are built when a `PipelineStarter` is given (`starter_for`, called
+with the store); without one, pushes and new commits start nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from codeconn.auth import (
     OrgPolicyError,
@@ -21,19 +27,24 @@ from codeconn.auth import (
     load_org_policies,
 )
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.changes import PipelineStarter
 from codeconn.providers.config import Providers, ProvidersFileError, load_providers_file
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.git_remotes import DirectoryGitRemotes
+from codeconn.server.pipeline_wiring import build_triggers, repository_roots
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
-from codeconn.store import SecretBox, StoreError
+from codeconn.store import SecretBox, Store, StoreError
 from codeconn.store.secrets import load_or_create_key
 from codeconn.store.sql import open_store
 from codeconn.wire.model import MODEL_EXTRAS, ServiceModels
 
 
-def build_components(config: ServeConfig) -> Components:
+StarterFactory = Callable[[Store], PipelineStarter]
+
+
+def build_components(config: ServeConfig, *, starter_for: StarterFactory | None = None) -> Components:
     """The real parts for `config`; the data directory must exist.
 
     A malformed --org-policies directory or a database that cannot be opened is a
@@ -63,8 +74,11 @@ def build_components(config: ServeConfig) -> Components:
                                    default_account=config.account_id)
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
+        triggers = (build_triggers(store, starter_for(store), repository_roots(store, providers),
+                                   interval=config.trigger_poll_seconds) if starter_for is not None else None)
         return Components(store, secrets, directory, authorizer, build_registry(providers), service_models,
-                          iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers))
+                          iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers),
+                          triggers=triggers)
     except BaseException:
         store.close()
         providers.close()
@@ -81,4 +95,4 @@ def secret_box(config: ServeConfig) -> SecretBox:
         raise ConfigError([f"--secret-key-file {config.secret_key_file}: {error}"]) from None
 
 
-__all__ = ["build_components", "secret_box"]
+__all__ = ["StarterFactory", "build_components", "secret_box"]

@@ -37,6 +37,7 @@ from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
 from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.limits import Limits
+from codeconn.server.pipeline_wiring import PipelineTriggers
 from codeconn.server.protocol import protocol_class
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.registry import Registry
@@ -64,9 +65,12 @@ class Components:
     iam_catalog: IamCatalog
     on_close: Callable[[], None] | None = None  # e.g. the providers' HTTP connection pools
     git_remotes: GitRemotes | None = None  # the git endpoint's providers (default: local repositories)
+    triggers: PipelineTriggers | None = None  # pipeline triggers (None: pushes and new commits start nothing)
 
     def close(self) -> None:
         try:
+            if self.triggers is not None:
+                self.triggers.stop()
             if self.on_close is not None:
                 self.on_close()
         finally:
@@ -90,9 +94,12 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                                  directory=components.directory, authorizer=components.authorizer,
                                  registry=components.registry, audit=audit,
                                  service_models=components.service_models, iam_catalog=components.iam_catalog,
-                                 routes=routes, git_remotes=components.git_remotes)
+                                 routes=routes, git_remotes=components.git_remotes,
+                                 source_changes=components.triggers.dispatcher if components.triggers else None)
                 server = Server(uvicorn_config(app, config.limits),
                                 on_started=lambda port: banner(config, port, out))
+                if components.triggers is not None:
+                    components.triggers.start()
                 server.run(sockets=[listener])
         finally:
             components.close()
