@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from codeconn.clock import Clock, utc_now
-from codeconn.domain.arns import CONNECTION
+from codeconn.domain.arns import CONNECTION, internal_arn
 from codeconn.domain.pipelines import PIPELINE, Pipeline
 from codeconn.pipelines.branch_filters import WatchedSource, starts, watched_sources
 from codeconn.pipelines.changes import ExecutionTrigger, PipelineStarter, SourceChange, SourceRevisionOverride
@@ -138,7 +138,8 @@ class TriggerDispatcher:
         now = self._clock()
         record_id = trigger_record_id(start.pipeline_arn, start.source.action_name, change.commit_id)
         record = Record(account_id=start.account_id, kind=TRIGGER_RECORD_KIND, id=record_id,
-                        arn=f"{start.pipeline_arn}:trigger/{record_id}", name=start.source.action_name,
+                        arn=internal_arn(start.account_id, TRIGGER_RECORD_KIND, record_id),
+                        name=start.source.action_name,
                         created_at=now, updated_at=now,
                         data={"PipelineArn": start.pipeline_arn, "ActionName": start.source.action_name,
                               "CommitId": change.commit_id, "Branch": change.branch,

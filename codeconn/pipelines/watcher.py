@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codeconn.clock import Clock, utc_now
-from codeconn.domain.arns import CONNECTION
+from codeconn.domain.arns import CONNECTION, internal_arn
 from codeconn.pipelines.branch_filters import watched_sources
 from codeconn.pipelines.changes import SourceChange
 from codeconn.pipelines.triggers import ChangeSink, all_pipelines
@@ -198,7 +198,7 @@ class BranchWatcher:
                     "Heads": dict(heads), **({"HostArn": repository.host_arn} if repository.host_arn else {})}
             if record is None:
                 tx.insert(Record(account_id=repository.account_id, kind=HEADS_RECORD_KIND, id=repository.record_id,
-                                 arn=f"arn:codeconn:watched-heads:{repository.account_id}:{repository.record_id}",
+                                 arn=internal_arn(repository.account_id, HEADS_RECORD_KIND, repository.record_id),
                                  name=repository.full_repository_id, data=data, created_at=now, updated_at=now))
                 return []
             tx.update(Record(account_id=record.account_id, kind=record.kind, id=record.id, arn=record.arn,
