@@ -118,7 +118,7 @@ class TriggerDispatcher:
                 files.append(self._changed_files(change) if self._changed_files is not None else None)
             return files[0]
 
-        found = []
+        watching = []
         with self._store.read() as reader:
             accounts = reader.account_ids()
         for account in accounts:
@@ -127,12 +127,12 @@ class TriggerDispatcher:
                 if not connections:
                     continue
                 for pipeline in all_pipelines(reader):
-                    for source in watched_sources(pipeline.declaration):
-                        if (source.connection_arn in connections
-                                and source.full_repository_id == change.full_repository_id
-                                and starts(source, change.branch, changed)):
-                            found.append(Start(account, pipeline.arn, source))
-        return found
+                    watching += [Start(account, pipeline.arn, source)
+                                 for source in watched_sources(pipeline.declaration)
+                                 if source.connection_arn in connections
+                                 and source.full_repository_id == change.full_repository_id]
+        # Outside the reads: the changed files may need the store (a host's directory) and git.
+        return [start for start in watching if starts(start.source, change.branch, changed)]
 
     def _claim(self, start: Start, change: SourceChange) -> bool:
         now = self._clock()

@@ -166,7 +166,7 @@ class BranchWatcher:
 
     def watched(self) -> list[WatchedRepository]:
         """The local repositories that some pipeline watches, once per account."""
-        found: dict[tuple[str, str], WatchedRepository] = {}
+        sources: set[tuple[str, str, str | None, str]] = set()  # account, provider type, host, repository
         with self._store.read() as reader:
             accounts = reader.account_ids()
         for account in accounts:
@@ -174,17 +174,16 @@ class BranchWatcher:
                 for pipeline in all_pipelines(reader):
                     for source in watched_sources(pipeline.declaration):
                         connection = reader.get_by_arn(source.connection_arn)
-                        if connection is None or connection.kind != CONNECTION.kind:
-                            continue
-                        provider_type = str(connection.data.get("ProviderType", ""))
-                        host_arn = connection.data.get("HostArn")
-                        root = self._roots(provider_type, host_arn)
-                        path = repository_path(root, source.full_repository_id) if root is not None else None
-                        if path is None:
-                            continue
-                        each = WatchedRepository(account, provider_type, host_arn, source.full_repository_id, path)
-                        found.setdefault((account, each.record_id), each)
-        return list(found.values())
+                        if connection is not None and connection.kind == CONNECTION.kind:
+                            sources.add((account, str(connection.data.get("ProviderType", "")),
+                                         connection.data.get("HostArn"), source.full_repository_id))
+        found = []
+        for account, provider_type, host_arn, full_id in sorted(sources, key=str):  # roots may read the store
+            root = self._roots(provider_type, host_arn)
+            path = repository_path(root, full_id) if root is not None else None
+            if path is not None:
+                found.append(WatchedRepository(account, provider_type, host_arn, full_id, path))
+        return found
 
     def _record(self, repository: WatchedRepository, heads: Mapping[str, str]) -> list[SourceChange]:
         """Replace the last-seen heads with `heads`; the branches that moved (none on the first sighting)."""
