@@ -30,6 +30,8 @@ from codeconn.pipelines.changes import ExecutionTrigger, SourceRevisionOverride
 from codeconn.pipelines.watcher import BranchWatcher
 from codeconn.store import Store
 
+pytestmark = pytest.mark.slow
+
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/pipeline-role"
 PROVIDER = "GitHub"
 
