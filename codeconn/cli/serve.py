@@ -22,6 +22,12 @@ repositories <ProviderType>/<owner>/<name>.git under the data directory's
 `repositories` (or --repositories); --providers FILE sets types to remote mode with
 their URLs and OAuth app (secrets from environment variables the file names).
 Provider tokens and client secrets are encrypted with the key in --secret-key-file.
+
+Pipelines: a push through the git endpoint, or a new commit that the branch watcher
+sees in a local repository (every --trigger-poll-seconds), starts the pipelines that
+watch that branch (docs/pipelines.md, "Triggers"). Artifacts go to the data
+directory, or to the S3-compatible --artifact-store-endpoint (credentials from the
+standard AWS chain: AWS_ACCESS_KEY_ID, ~/.aws/credentials, ...).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from codeconn.server.config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_REGION,
+    DEFAULT_TRIGGER_POLL_SECONDS,
     WELL_KNOWN_CREDENTIALS,
     ServeConfig,
 )
@@ -97,6 +104,13 @@ def serve(
     secret_key_file: Annotated[Path | None, typer.Option(
         help="Key file encrypting tokens and client secrets at rest (created 0600 if missing); "
              "replicas share it. Default: secret.key in the data directory.", show_default=False)] = None,
+    trigger_poll_seconds: Annotated[float, typer.Option(
+        help="How often the branch watcher reads the heads of local repositories that pipelines watch.")]
+    = DEFAULT_TRIGGER_POLL_SECONDS,
+    artifact_store_endpoint: Annotated[str | None, typer.Option(
+        help="S3-compatible endpoint URL for pipeline artifacts (the pipeline's artifact store location is "
+             "the bucket; credentials from the standard AWS chain). Default: <data-dir>/artifacts.",
+        show_default=False)] = None,
 ) -> None:
     key, secret = os.environ.get(ROOT_KEY_ENV, ""), os.environ.get(ROOT_SECRET_ENV, "")
     if bool(key) != bool(secret):
@@ -107,7 +121,8 @@ def serve(
                          account_id=account_id, region=region, org_policies=org_policies, root_credentials=root,
                          allowed_hosts=tuple(allowed_host or ()), audit_max_bytes=audit_max_bytes,
                          audit_keep=audit_keep, providers_file=providers, repositories=repositories,
-                         secret_key_file=secret_key_file)
+                         secret_key_file=secret_key_file, trigger_poll_seconds=trigger_poll_seconds,
+                         artifact_store_endpoint=artifact_store_endpoint)
     problems = config.problems()
     if problems:
         for problem in problems:

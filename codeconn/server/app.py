@@ -37,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from codeconn import __version__
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.triggers import ChangeSink
 from codeconn.server.audit import AuditSink
 from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
@@ -64,13 +65,15 @@ GIT_PATH = "/git/{git_path:path}"
 def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directory: CallerDirectory,
                authorizer: Authorize, registry: Registry, audit: AuditSink, service_models: ServiceModels,
                iam_catalog: IamCatalog, clock: Clock = utc_now, routes: Sequence[BaseRoute] = (),
-               git_remotes: GitRemotes | None = None, providers: ProviderDirectory | None = None) -> Starlette:
+               git_remotes: GitRemotes | None = None, providers: ProviderDirectory | None = None,
+               source_changes: ChangeSink | None = None) -> Starlette:
     """The server's ASGI app. `routes` (more pages) are matched before the AWS endpoint.
 
     The git endpoint (`/git/...`, `git_endpoint`) reaches repositories through
-    `git_remotes` (default: local mode under `<data-dir>/repositories`). The console
-    (`/console/`, `console_mount`) reaches code hosts through `providers` (default:
-    every provider type in local mode there); `/oauth/callback` asks it first.
+    `git_remotes` (default: local mode under `<data-dir>/repositories`), and reports
+    the branches a push moved to `source_changes` (pipeline triggers; None: nowhere).
+    The console (`/console/`, `console_mount`) reaches code hosts through `providers`
+    (default: every provider type in local mode there); `/oauth/callback` asks it first.
 
     The caller owns `store` and `audit` and closes them after the app stops.
     """
@@ -93,7 +96,8 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
 
     git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
                       authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
-                      remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock)
+                      remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock,
+                      changes=source_changes)
     console = build_console(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                             registry=registry, audit=audit, service_models=service_models, iam_catalog=iam_catalog,
                             providers=providers or local_providers(config), clock=clock)

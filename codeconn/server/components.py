@@ -7,13 +7,19 @@ handed to the handshake operations), the caller
 directory over the store (with the default account's root key), the policy
 authorizer (with the `--iam` mode, the organization's policies and the IAM
 catalog), the registry of every operation, the service models the protocols
-route by, and the pipeline worker (started by the runner once the audit log is
-open; artifacts under `<data-dir>/artifacts`): each loaded once, here. The app factory only receives them, so tests pass
-in-memory twins instead. `codeconn serve` imports this module only when it
-starts a server, so the rest of the command never loads the service layer.
+route by, the pipeline worker (started by the runner once the audit log is open;
+artifacts under `<data-dir>/artifacts`, or at `--artifact-store-endpoint`) and the
+pipeline triggers (the dispatcher the git endpoint reports pushes to, and the branch
+watcher), which start executions through the worker's queue (`StoreStarter`; tests
+may pass another `starter_for`): each loaded once, here. The app factory only
+receives them, so tests pass in-memory twins instead. `codeconn serve` imports this
+module only when it starts a server, so the rest of the command never loads the
+service layer.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from codeconn.auth import (
     OrgPolicyError,
@@ -22,8 +28,10 @@ from codeconn.auth import (
     load_org_policies,
 )
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.changes import PipelineStarter
 from codeconn.pipelines.directory_artifacts import DirectoryArtifactStore
 from codeconn.pipelines.runtime import Runtime
+from codeconn.pipelines.starter import StoreStarter
 from codeconn.pipelines.worker import PipelineWorker
 from codeconn.providers.config import Providers, ProvidersFileError, load_providers_file
 from codeconn.server.audit import AuditSink
@@ -31,15 +39,19 @@ from codeconn.server.config import ServeConfig
 from codeconn.server.errors import ConfigError
 from codeconn.server.git_remotes import DirectoryGitRemotes
 from codeconn.server.pipeline_audit import AuditDecisionLog
+from codeconn.server.pipeline_wiring import artifact_store_for, build_triggers, repository_roots
 from codeconn.server.runner import Components
 from codeconn.service.operations import build_registry
-from codeconn.store import SecretBox, StoreError
+from codeconn.store import SecretBox, Store, StoreError
 from codeconn.store.secrets import load_or_create_key
 from codeconn.store.sql import open_store
 from codeconn.wire.model import MODEL_EXTRAS, ServiceModels
 
 
-def build_components(config: ServeConfig) -> Components:
+StarterFactory = Callable[[Store], PipelineStarter]
+
+
+def build_components(config: ServeConfig, *, starter_for: StarterFactory | None = None) -> Components:
     """The real parts for `config`; the data directory must exist.
 
     A malformed --org-policies directory or a database that cannot be opened is a
@@ -69,15 +81,21 @@ def build_components(config: ServeConfig) -> Components:
                                    default_account=config.account_id)
         iam_catalog = IamCatalog.load()
         authorizer = PolicyAuthorizer(mode=config.iam, org=org, catalog=iam_catalog)
+        artifacts = artifact_store_for(config) or DirectoryArtifactStore(config.data_dir / ARTIFACTS_DIRECTORY)
+        wake = WakeWorker()
+        starter = starter_for(store) if starter_for is not None else StoreStarter(store, on_start=wake)
+        triggers = build_triggers(store, starter, repository_roots(store, providers),
+                                  interval=config.trigger_poll_seconds)
 
         def pipeline_worker(audit: AuditSink) -> PipelineWorker:
-            runtime = Runtime(store, secrets, authorizer, iam_catalog, providers,
-                              DirectoryArtifactStore(config.data_dir / ARTIFACTS_DIRECTORY), AuditDecisionLog(audit))
-            return PipelineWorker(runtime)
+            worker = PipelineWorker(Runtime(store, secrets, authorizer, iam_catalog, providers, artifacts,
+                                            AuditDecisionLog(audit)))
+            wake.worker = worker
+            return worker
 
         return Components(store, secrets, directory, authorizer, build_registry(providers), service_models,
                           iam_catalog, on_close=providers.close, git_remotes=DirectoryGitRemotes(providers),
-                          providers=providers, background=pipeline_worker)
+                          providers=providers, background=pipeline_worker, triggers=triggers)
     except BaseException:
         store.close()
         providers.close()
@@ -94,7 +112,20 @@ def secret_box(config: ServeConfig) -> SecretBox:
         raise ConfigError([f"--secret-key-file {config.secret_key_file}: {error}"]) from None
 
 
-ARTIFACTS_DIRECTORY = "artifacts"
-"""The directory artifact store's root in the data directory: `<data-dir>/artifacts/<bucket>/<key>`."""
+class WakeWorker:
+    """The trigger starter's `on_start`: wakes the worker at once (it is built later, by the
+    runner, once the audit log is open; until then the worker's own poll finds the execution)."""
 
-__all__ = ["ARTIFACTS_DIRECTORY", "build_components", "secret_box"]
+    def __init__(self) -> None:
+        self.worker: PipelineWorker | None = None
+
+    def __call__(self) -> None:
+        if self.worker is not None:
+            self.worker.notify()
+
+
+ARTIFACTS_DIRECTORY = "artifacts"
+"""The directory artifact store's root in the data directory: `<data-dir>/artifacts/<bucket>/<key>`
+(unless `--artifact-store-endpoint` names an S3-compatible endpoint)."""
+
+__all__ = ["ARTIFACTS_DIRECTORY", "StarterFactory", "WakeWorker", "build_components", "secret_box"]

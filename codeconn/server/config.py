@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from codeconn.server.audit import DEFAULT_KEEP, DEFAULT_MAX_BYTES
 from codeconn.server.errors import ConfigError
@@ -32,6 +33,7 @@ AUDIT_FILE_NAME = "audit.jsonl"
 REPOSITORIES_DIR_NAME = "repositories"
 DEFAULT_AUDIT_MAX_BYTES = DEFAULT_MAX_BYTES
 DEFAULT_AUDIT_KEEP = DEFAULT_KEEP
+DEFAULT_TRIGGER_POLL_SECONDS = 5.0
 
 STRONG_SECRET_LENGTH = 32
 STRONG_SECRET_BITS = 128
@@ -64,7 +66,10 @@ class ServeConfig:
     `providers_file` configures the code hosts (`codeconn.providers.config`; None:
     every type in local mode under `repositories_root`); `secret_key_file` holds the
     secret box's key (None: `secret.key` in the data directory), so that replicas
-    can share a key without sharing a data directory.
+    can share a key without sharing a data directory. The branch watcher polls
+    local repositories every `trigger_poll_seconds` (pipeline triggers);
+    `artifact_store_endpoint` is an S3-compatible endpoint for pipeline artifacts
+    (None: the data directory).
     """
 
     host: str = DEFAULT_HOST
@@ -83,6 +88,8 @@ class ServeConfig:
     providers_file: Path | None = None
     repositories: Path | None = None
     secret_key_file: Path | None = None
+    trigger_poll_seconds: float = DEFAULT_TRIGGER_POLL_SECONDS
+    artifact_store_endpoint: str | None = None
 
     @property
     def repositories_root(self) -> Path:
@@ -123,6 +130,12 @@ class ServeConfig:
             found.append(f"--secret-key-file {self.secret_key_file} is a directory")
         if self.audit_max_bytes < 4096:
             found.append(f"--audit-max-bytes must be at least 4096, not {self.audit_max_bytes}")
+        if not 0.1 <= self.trigger_poll_seconds <= 3600:
+            found.append(f"--trigger-poll-seconds must be between 0.1 and 3600, not {self.trigger_poll_seconds}")
+        endpoint = urlsplit(self.artifact_store_endpoint or "http://x")
+        if endpoint.scheme not in ("http", "https") or not endpoint.hostname:
+            found.append(f"--artifact-store-endpoint must be an http:// or https:// URL, "
+                         f"not {self.artifact_store_endpoint!r}")
         if self.audit_keep < 1:
             found.append(f"--audit-keep must be at least 1, not {self.audit_keep}")
         if (self.root_credentials is not None and not self.well_known_key_enabled and not is_loopback(self.host)
@@ -188,6 +201,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "DEFAULT_REGION",
+    "DEFAULT_TRIGGER_POLL_SECONDS",
     "REPOSITORIES_DIR_NAME",
     "STRONG_SECRET_BITS",
     "STRONG_SECRET_LENGTH",

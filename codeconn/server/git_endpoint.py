@@ -27,6 +27,17 @@ What is decided (README, "The git endpoint"):
   updates (the lone flush-pkt git sends to probe before streaming a large push)
   updates nothing and decides nothing: it goes to git as it is.
 
+Pipeline triggers: after a push has been answered, each branch it moved
+(`refs/heads/<branch>` to a commit, deletions aside) is reported to the server's
+`ChangeSink` (`pipelines.triggers`), if it has one, as a `SourceChange` naming the
+connection. For a local repository only what git actually wrote is reported (the
+branch's head is read back with `git for-each-ref`); a remote provider's push is
+reported as the client asked for it. The report runs once git has written its
+whole answer but before the response's last (empty) chunk, so the client's `git push`
+returns with its pipelines already started; it is bounded (`REPORT_WAIT_SECONDS`:
+past that the push is answered and the report finishes on its own), and the
+starter only records an execution, so a push never waits on a pipeline's run.
+
 Every decision goes to the audit log, with the ProviderAction, repository and branch,
 in one line per request. The sync work (the store, the authorizer) runs in worker
 threads; the event loop only moves bytes.
@@ -38,16 +49,20 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 import anyio.to_thread
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from codeconn.domain.arns import CONNECTION, parse_arn
 from codeconn.domain.connections import Connection
 from codeconn.domain.lifecycle import ConnectionStatus
 from codeconn.iam.catalog import IamCatalog
+from codeconn.pipelines.changes import SourceChange
+from codeconn.pipelines.triggers import ChangeSink
+from codeconn.pipelines.watcher import branch_heads
 from codeconn.providers.base import GitRemote, ProviderAction, ProviderError, ProviderNotFound, ProviderRefused
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink
 from codeconn.server.git_auth import GitAuthenticator
@@ -63,6 +78,7 @@ GIT_PREFIX = "/git/"
 SERVICES = ("git-upload-pack", "git-receive-pack")
 _ROUTES = {("GET", "info/refs"), ("POST", "git-upload-pack"), ("POST", "git-receive-pack")}
 REFUSED_CONTENT_TYPE = "application/x-git-receive-pack-result"
+REPORT_WAIT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +125,7 @@ class _Trace:
     branches: dict[int, str] = field(default_factory=dict)  # decision index -> BranchName
     provider_action: ProviderAction | None = None
     error_code: str | None = None
+    local_repository: Path | None = None  # set once a local repository has served the request
 
 
 class GitEndpoint:
@@ -116,7 +133,7 @@ class GitEndpoint:
 
     def __init__(self, *, store: Store, secrets: SecretBox, authenticator: GitAuthenticator, authorizer: Authorize,
                  audit: AuditSink, iam_catalog: IamCatalog, remotes: GitRemotes, clock: Clock,
-                 provider_timeout: float = 30.0) -> None:
+                 provider_timeout: float = 30.0, changes: ChangeSink | None = None) -> None:
         self._store = store
         self._secrets = secrets
         self._authenticator = authenticator
@@ -126,6 +143,7 @@ class GitEndpoint:
         self._remotes = remotes
         self._clock = clock
         self._provider_timeout = provider_timeout
+        self._changes = changes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
@@ -215,7 +233,26 @@ class GitEndpoint:
                 yield chunk
 
         client_ip = trace.call.source_ip if trace.call is not None else ""
+        if self._changes is not None and commands.updates:
+            send = self._reporting(send, trace, connection, path, commands)
         return await self._forward(send, path, headers, query, trace, connection, replayed(), caller, client_ip)
+
+    def _reporting(self, send: Send, trace: _Trace, connection: Connection, path: GitPath,
+                   commands: PushCommands) -> Send:
+        """`send`, reporting the push's moved branches before the last chunk of a 200 answer (bounded)."""
+        status: list[int] = []
+
+        async def reporting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            elif (message["type"] == "http.response.body" and not message.get("more_body", False)
+                  and status == [200]):
+                status.append(0)  # reported: once
+                with anyio.move_on_after(REPORT_WAIT_SECONDS):
+                    await anyio.to_thread.run_sync(self._report_push, trace, connection, path, commands,
+                                                   abandon_on_cancel=True)
+            await send(message)
+        return reporting_send
 
     async def _forward(self, send: Send, path: GitPath, headers: Mapping[str, str], query: str, trace: _Trace,
                        connection: Connection, body: AsyncIterator[bytes], caller: Caller, source_ip: str) -> int:
@@ -245,6 +282,7 @@ class GitEndpoint:
                              remote_user=caller.principal.session_arn or caller.principal.arn, remote_addr=source_ip)
         local = remote.local_path
         if local is not None:
+            trace.local_repository = local
             await serve_local(local, request, body, send)
         else:
             await serve_remote(remote, request, body, send, timeout=self._provider_timeout)
@@ -302,6 +340,25 @@ class GitEndpoint:
         if reasons:
             messages.append("codeconn refused the whole push: nothing was written.")
         return reasons, "\n".join(messages)
+
+    def _report_push(self, trace: _Trace, connection: Connection, path: GitPath, commands: PushCommands) -> None:
+        """Each branch the push moved, to the change sink (see the module docstring)."""
+        if self._changes is None:
+            return
+        moved = [u for u in commands.updates if u.ref.startswith("refs/heads/") and u.new.strip("0")]
+        if not moved:
+            return
+        try:
+            heads = branch_heads(trace.local_repository) if trace.local_repository is not None else None
+        except ProviderError:  # the heads cannot be read back: report nothing rather than guess
+            return
+        for update in moved:
+            if heads is not None and heads.get(update.branch_name) != update.new:
+                continue  # git refused this ref (not a fast-forward, say): nothing changed
+            self._changes.report(SourceChange(
+                provider_type=connection.provider_type, host_arn=connection.host_arn,
+                full_repository_id=path.full_id, branch=update.branch_name, commit_id=update.new,
+                previous_commit_id=update.old if update.old.strip("0") else None, connection_arn=connection.arn))
 
     def _write_audit(self, trace: _Trace, path: GitPath, status: int, source_ip: str,
                      headers: Mapping[str, str]) -> None:

@@ -37,6 +37,7 @@ from codeconn.server.edge import Edge
 from codeconn.server.errors import ListenError
 from codeconn.server.git_remotes import GitRemotes
 from codeconn.server.limits import Limits
+from codeconn.server.pipeline_wiring import PipelineTriggers
 from codeconn.server.protocol import protocol_class
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.connections.provider_directory import ProviderDirectory
@@ -67,9 +68,12 @@ class Components:
     git_remotes: GitRemotes | None = None  # the git endpoint's providers (default: local repositories)
     providers: ProviderDirectory | None = None  # the console's (default: every provider type local)
     background: Callable[[AuditSink], Background] | None = None  # the pipeline worker, given the audit log
+    triggers: PipelineTriggers | None = None  # pipeline triggers (None: pushes and new commits start nothing)
 
     def close(self) -> None:
         try:
+            if self.triggers is not None:
+                self.triggers.stop()
             if self.on_close is not None:
                 self.on_close()
         finally:
@@ -102,15 +106,20 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                                  registry=components.registry, audit=audit,
                                  service_models=components.service_models, iam_catalog=components.iam_catalog,
                                  routes=routes, git_remotes=components.git_remotes,
-                                 providers=components.providers)
+                                 providers=components.providers,
+                                 source_changes=components.triggers.dispatcher if components.triggers else None)
                 server = Server(uvicorn_config(app, config.limits),
                                 on_started=lambda port: banner(config, port, out))
                 background = components.background(audit) if components.background is not None else None
                 if background is not None:
                     background.start()
+                if components.triggers is not None:
+                    components.triggers.start()
                 try:
                     server.run(sockets=[listener])
                 finally:
+                    if components.triggers is not None:
+                        components.triggers.stop()
                     if background is not None:
                         background.stop(GRACEFUL_SHUTDOWN_SECONDS)
         finally:

@@ -134,7 +134,7 @@ class Reader(Protocol):
     """What a read (or a transaction) can look at.
 
     `get`, `list` and `count` are scoped to the account the read was opened for;
-    `get_by_arn`, `get_by_lookup` and `tags` are global, because an ARN or a lookup
+    `get_by_arn`, `get_by_lookup`, `tags` and `account_ids` are global, because an ARN or a lookup
     key already names one record (authentication finds an access key before it
     knows the account).
     """
@@ -157,6 +157,11 @@ class Reader(Protocol):
 
     def tags(self, arn: str) -> dict[str, str]:
         """The tags of the record with this ARN, sorted by key; NotFound if there is none."""
+        ...
+
+    def account_ids(self) -> tuple[str, ...]:
+        """Every account that has had a write transaction, sorted (global: for the service's own
+        background work, such as pipeline triggers, that must look at every account)."""
         ...
 
 

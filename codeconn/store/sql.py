@@ -175,6 +175,10 @@ class SqlReader:
                                   .order_by(tag_rows.c.key))
         return {row.key: row.value for row in rows}
 
+    def account_ids(self) -> tuple[str, ...]:
+        rows = self._conn.execute(select(accounts.c.account_id).order_by(accounts.c.account_id))
+        return tuple(str(row.account_id) for row in rows)
+
 
 class SqlTx(SqlReader):
     """A write transaction on one account (see the module docstring for how it serialises)."""

@@ -22,7 +22,7 @@ from handshake_clients import bare_repository, handshake_client, local_handshake
 
 from codeconn.server.app import create_app
 from codeconn.server.audit import AuditLog
-from codeconn.server.components import build_components
+from codeconn.server.components import StarterFactory, build_components
 from codeconn.server.config import ServeConfig
 from codeconn.server.runner import Components, serving_in_thread
 from codeconn.store import Record
@@ -61,16 +61,23 @@ class RealServer:
 
 
 @contextmanager
-def real_server(data_dir: Path, **overrides: Any) -> Iterator[RealServer]:
-    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields."""
+def real_server(data_dir: Path, *, starter_for: StarterFactory | None = None,
+                **overrides: Any) -> Iterator[RealServer]:
+    """The real components on a free loopback port until the block ends; `overrides` are ServeConfig fields.
+
+    The server has pipeline triggers (the git endpoint reports pushes to them) starting
+    executions through `starter_for` (default: the worker's queue, as `codeconn serve`);
+    the watcher is built but not started: a test polls it with `components.triggers.watcher.poll()`.
+    """
     config = replace(ServeConfig(host="127.0.0.1", port=0, data_dir=data_dir), **overrides)
     data_dir.mkdir(parents=True, exist_ok=True)
-    components = build_components(config)
+    components = build_components(config, starter_for=starter_for)
     audit = AuditLog(config.audit_path, max_bytes=config.audit_max_bytes, keep=config.audit_keep)
     app = create_app(config, store=components.store, secrets=components.secrets, directory=components.directory,
                      authorizer=components.authorizer, registry=components.registry, audit=audit,
                      service_models=components.service_models, iam_catalog=components.iam_catalog,
-                     git_remotes=components.git_remotes)
+                     git_remotes=components.git_remotes,
+                     source_changes=components.triggers.dispatcher if components.triggers else None)
     background = components.background(audit) if components.background is not None else None
     try:
         with serving_in_thread(app, config.host) as url:
