@@ -11,7 +11,9 @@ Three kinds of credentials are known:
 
 Secrets are decrypted with the SecretBox only to hand them to the SigV4 check;
 `StoredCredentials` never shows them in its repr. It also carries the key's
-record, so that `caller` does not read it again.
+record and its account's IAM generation, read in the same snapshot, so that
+`caller` reads nothing when the Caller it last built for the key still holds: a
+request by a known key costs one read transaction before its handler's (issue 13).
 
 Assembling a caller reads its user (and groups) or role, and the policies
 attached to them. That is done once per IAM generation of the account (which
@@ -32,7 +34,7 @@ from codeconn.iam import PolicySet, parse_principal
 from codeconn.service.call import Caller
 from codeconn.clock import Clock, utc_now
 from codeconn.service.iam import sessions
-from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, generation
+from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, account_generation, generation
 from codeconn.service.iam.principals import PolicyParser, for_role, for_user
 from codeconn.store import Reader, Record, SecretBox, Store
 from codeconn.wire.sigv4 import Credentials
@@ -43,6 +45,7 @@ class StoredCredentials(Credentials):
 
     account_id: str = ""
     key: Record | None = None  # the access key or session record (None for the configured root key)
+    generation: int | None = None  # the key's account's IAM generation, read with `key`
 
     def __repr__(self) -> str:
         token = ", session_token=***" if self.session_token is not None else ""
@@ -77,13 +80,16 @@ class StoreDirectory:
             return StoredCredentials(access_key_id, self._root[1], account_id=self.default_account)
         with self._store.read() as reader:
             record = _key_record(reader, access_key_id)
-        if record is None:
-            return None
+            if record is None:
+                return None
+            current = account_generation(reader, record.account_id)
         secret = self._secrets.decrypt(record.data["Secret"])
         if record.kind == SESSION:
             return StoredCredentials(access_key_id, secret, self._secrets.decrypt(record.data["Token"]),
-                                     sessions.expiration(record), account_id=record.account_id, key=record)
-        return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record)
+                                     sessions.expiration(record), account_id=record.account_id, key=record,
+                                     generation=current)
+        return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record,
+                                 generation=current)
 
     # --- who it is --------------------------------------------------------------------------
 
@@ -96,7 +102,9 @@ class StoreDirectory:
         key_id = credentials.access_key_id
         if self._root is not None and key_id == self._root[0]:
             return self._root_caller(key_id)
-        record = credentials.key if isinstance(credentials, StoredCredentials) else None
+        stored = isinstance(credentials, StoredCredentials) and credentials.key is not None
+        record, known = (credentials.key, credentials.generation) if isinstance(credentials, StoredCredentials) \
+            else (None, None)
         if record is None:
             with self._store.read() as reader:
                 record = _key_record(reader, key_id)
@@ -104,6 +112,10 @@ class StoreDirectory:
                 raise UnknownCredentials()
         if record.kind == SESSION and sessions.expiration(record) <= self._clock():
             raise ExpiredCredentials()
+        if stored and known is not None:  # the generation read with the key: nothing more to read if it holds
+            cached = self._cached(key_id, f":{known}")
+            if cached is not None:
+                return cached
         with self._store.read(record.account_id) as reader:
             current = generation(reader)
             cached = self._cached(key_id, f":{current}")
