@@ -66,6 +66,7 @@ class StoreDirectory:
         self._parse = PolicyParser()
         self._cache_size = cache_size
         self._callers: OrderedDict[str, Caller] = OrderedDict()
+        self._plain: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -83,13 +84,28 @@ class StoreDirectory:
             if record is None:
                 return None
             current = account_generation(reader, record.account_id)
-        secret = self._secrets.decrypt(record.data["Secret"])
+        secret = self._opened(record.data["Secret"])
         if record.kind == SESSION:
-            return StoredCredentials(access_key_id, secret, self._secrets.decrypt(record.data["Token"]),
+            return StoredCredentials(access_key_id, secret, self._opened(record.data["Token"]),
                                      sessions.expiration(record), account_id=record.account_id, key=record,
                                      generation=current)
         return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record,
                                  generation=current)
+
+    def _opened(self, sealed: str) -> str:
+        """`sealed` decrypted; the last ones are kept (by their ciphertext: a rotated secret is a new entry),
+        since one key signs request after request and decrypting costs as much as a store read."""
+        with self._lock:
+            found = self._plain.get(sealed)
+            if found is not None:
+                self._plain.move_to_end(sealed)
+                return found
+        opened = self._secrets.decrypt(sealed)
+        with self._lock:
+            self._plain[sealed] = opened
+            while len(self._plain) > self._cache_size:
+                self._plain.popitem(last=False)
+        return opened
 
     # --- who it is --------------------------------------------------------------------------
 
@@ -102,7 +118,6 @@ class StoreDirectory:
         key_id = credentials.access_key_id
         if self._root is not None and key_id == self._root[0]:
             return self._root_caller(key_id)
-        stored = isinstance(credentials, StoredCredentials) and credentials.key is not None
         record, known = (credentials.key, credentials.generation) if isinstance(credentials, StoredCredentials) \
             else (None, None)
         if record is None:
@@ -112,7 +127,7 @@ class StoreDirectory:
                 raise UnknownCredentials()
         if record.kind == SESSION and sessions.expiration(record) <= self._clock():
             raise ExpiredCredentials()
-        if stored and known is not None:  # the generation read with the key: nothing more to read if it holds
+        if known is not None:  # the generation read with the key: nothing more to read if it holds
             cached = self._cached(key_id, f":{known}")
             if cached is not None:
                 return cached

@@ -46,10 +46,14 @@ def bounded(value: Any, depth: int = 0) -> Any:
     unsigned request with a 5 MiB name adds a line of about 1 KB.
     """
     if isinstance(value, str):
+        if len(value) <= MAX_VALUE_CHARS and value.isascii():  # most values: nothing to cap or replace
+            return value
         text = value if len(value) <= MAX_VALUE_CHARS else value[:MAX_VALUE_CHARS] + TRUNCATED.format(len(value))
         return text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
     if depth >= MAX_NESTING and isinstance(value, (Mapping, list, tuple)):
         return "...[truncated: nested too deep]"
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, Mapping):
         items = list(value.items())
         out = {bounded(str(key), depth + 1): bounded(item, depth + 1) for key, item in items[:MAX_ITEMS]}
