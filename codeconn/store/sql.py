@@ -74,8 +74,9 @@ _BY_ID = select(records).where(records.c.account_id == bindparam("account_id"), 
 _BY_ARN = select(records).where(records.c.arn == bindparam("arn"))
 _BY_LOOKUP = select(records).where(records.c.kind == bindparam("kind"), records.c.lookup == bindparam("lookup"))
 _SEQ_BY_ARN = select(records.c.seq, records.c.account_id).where(records.c.arn == bindparam("arn"))
-_TAGS_OF = select(tag_rows.c.key, tag_rows.c.value).where(tag_rows.c.record_seq == bindparam("seq")).order_by(
-    tag_rows.c.key)
+_TAGS_BY_ARN = (select(tag_rows.c.key, tag_rows.c.value)  # one row of NULLs for a record without tags
+                .select_from(records.outerjoin(tag_rows, tag_rows.c.record_seq == records.c.seq))
+                .where(records.c.arn == bindparam("arn")).order_by(tag_rows.c.key))
 
 
 def _to_record(row: Row[Any]) -> Record:
@@ -183,9 +184,10 @@ class SqlReader:
         return int(row.seq), str(row.account_id)
 
     def tags(self, arn: str) -> dict[str, str]:
-        seq, _ = self._seq_of(arn)
-        rows = self._conn.execute(_TAGS_OF, {"seq": seq})
-        return {row.key: row.value for row in rows}
+        rows = self._conn.execute(_TAGS_BY_ARN, {"arn": arn}).all()
+        if not rows:
+            raise NotFound(f"no record has the ARN {arn}")
+        return {row.key: row.value for row in rows if row.key is not None}
 
 
 class SqlTx(SqlReader):
