@@ -14,6 +14,10 @@ Secrets are decrypted with the SecretBox only to hand them to the SigV4 check;
 record and its account's IAM generation, read in the same snapshot, so that
 `caller` reads nothing when the Caller it last built for the key still holds: a
 request by a known key costs one read transaction before its handler's (issue 13).
+An IAM user's key record is kept too, with the generation it was read at: every
+change to a key is an IAM write, which moves the generation, so while the
+generation holds the read is that one SELECT. (Role sessions are not IAM writes;
+their records are always read.)
 
 Assembling a caller reads its user (and groups) or role, and the policies
 attached to them. That is done once per IAM generation of the account (which
@@ -67,6 +71,7 @@ class StoreDirectory:
         self._cache_size = cache_size
         self._callers: OrderedDict[str, Caller] = OrderedDict()
         self._plain: OrderedDict[str, str] = OrderedDict()
+        self._keys: OrderedDict[str, tuple[Record, int]] = OrderedDict()  # IAM users' keys, by generation
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -79,11 +84,18 @@ class StoreDirectory:
         """The secret (and for a session its token and expiry) of an active key; None for an unknown one."""
         if self._root is not None and access_key_id == self._root[0]:
             return StoredCredentials(access_key_id, self._root[1], account_id=self.default_account)
+        known = self._known_key(access_key_id)
         with self._store.read() as reader:
-            record = _key_record(reader, access_key_id)
-            if record is None:
-                return None
-            current = account_generation(reader, record.account_id)
+            if known is not None and account_generation(reader, known[0].account_id) == known[1]:
+                record, current = known
+            else:
+                record = _key_record(reader, access_key_id)
+                if record is None:
+                    self._forget_key(access_key_id)
+                    return None
+                current = account_generation(reader, record.account_id)
+        if record.kind == ACCESS_KEY:
+            self._remember_key(access_key_id, record, current)
         secret = self._opened(record.data["Secret"])
         if record.kind == SESSION:
             return StoredCredentials(access_key_id, secret, self._opened(record.data["Token"]),
@@ -91,6 +103,21 @@ class StoreDirectory:
                                      generation=current)
         return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record,
                                  generation=current)
+
+    def _known_key(self, access_key_id: str) -> tuple[Record, int] | None:
+        with self._lock:
+            return self._keys.get(access_key_id)
+
+    def _remember_key(self, access_key_id: str, record: Record, current: int) -> None:
+        with self._lock:
+            self._keys[access_key_id] = (record, current)
+            self._keys.move_to_end(access_key_id)
+            while len(self._keys) > self._cache_size:
+                self._keys.popitem(last=False)
+
+    def _forget_key(self, access_key_id: str) -> None:
+        with self._lock:
+            self._keys.pop(access_key_id, None)
 
     def _opened(self, sealed: str) -> str:
         """`sealed` decrypted; the last ones are kept (by their ciphertext: a rotated secret is a new entry),
