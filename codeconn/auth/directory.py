@@ -89,11 +89,11 @@ class StoreDirectory:
             if known is not None and account_generation(reader, known[0].account_id) == known[1]:
                 record, current = known
             else:
-                record = _key_record(reader, access_key_id)
-                if record is None:
+                found = _key_record(reader, access_key_id)
+                if found is None:
                     self._forget_key(access_key_id)
                     return None
-                current = account_generation(reader, record.account_id)
+                record, current = found, account_generation(reader, found.account_id)
         if record.kind == ACCESS_KEY:
             self._remember_key(access_key_id, record, current)
         secret = self._opened(record.data["Secret"])
