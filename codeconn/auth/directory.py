@@ -11,7 +11,13 @@ Three kinds of credentials are known:
 
 Secrets are decrypted with the SecretBox only to hand them to the SigV4 check;
 `StoredCredentials` never shows them in its repr. It also carries the key's
-record, so that `caller` does not read it again.
+record and its account's IAM generation, read in the same snapshot, so that
+`caller` reads nothing when the Caller it last built for the key still holds: a
+request by a known key costs one read transaction before its handler's (issue 13).
+An IAM user's key record is kept too, with the generation it was read at: every
+change to a key is an IAM write, which moves the generation, so while the
+generation holds the read is that one SELECT. (Role sessions are not IAM writes;
+their records are always read.)
 
 Assembling a caller reads its user (and groups) or role, and the policies
 attached to them. That is done once per IAM generation of the account (which
@@ -32,7 +38,7 @@ from codeconn.iam import PolicySet, parse_principal
 from codeconn.service.call import Caller
 from codeconn.clock import Clock, utc_now
 from codeconn.service.iam import sessions
-from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, generation
+from codeconn.service.iam.model import ACCESS_KEY, ROLES, SESSION, USERS, account_generation, generation
 from codeconn.service.iam.principals import PolicyParser, for_role, for_user
 from codeconn.store import Reader, Record, SecretBox, Store
 from codeconn.wire.sigv4 import Credentials
@@ -43,6 +49,7 @@ class StoredCredentials(Credentials):
 
     account_id: str = ""
     key: Record | None = None  # the access key or session record (None for the configured root key)
+    generation: int | None = None  # the key's account's IAM generation, read with `key`
 
     def __repr__(self) -> str:
         token = ", session_token=***" if self.session_token is not None else ""
@@ -63,6 +70,8 @@ class StoreDirectory:
         self._parse = PolicyParser()
         self._cache_size = cache_size
         self._callers: OrderedDict[str, Caller] = OrderedDict()
+        self._plain: OrderedDict[str, str] = OrderedDict()
+        self._keys: OrderedDict[str, tuple[Record, int]] = OrderedDict()  # IAM users' keys, by generation
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -75,15 +84,55 @@ class StoreDirectory:
         """The secret (and for a session its token and expiry) of an active key; None for an unknown one."""
         if self._root is not None and access_key_id == self._root[0]:
             return StoredCredentials(access_key_id, self._root[1], account_id=self.default_account)
+        known = self._known_key(access_key_id)
         with self._store.read() as reader:
-            record = _key_record(reader, access_key_id)
-        if record is None:
-            return None
-        secret = self._secrets.decrypt(record.data["Secret"])
+            if known is not None and account_generation(reader, known[0].account_id) == known[1]:
+                record, current = known
+            else:
+                found = _key_record(reader, access_key_id)
+                if found is None:
+                    self._forget_key(access_key_id)
+                    return None
+                record, current = found, account_generation(reader, found.account_id)
+        if record.kind == ACCESS_KEY:
+            self._remember_key(access_key_id, record, current)
+        secret = self._opened(record.data["Secret"])
         if record.kind == SESSION:
-            return StoredCredentials(access_key_id, secret, self._secrets.decrypt(record.data["Token"]),
-                                     sessions.expiration(record), account_id=record.account_id, key=record)
-        return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record)
+            return StoredCredentials(access_key_id, secret, self._opened(record.data["Token"]),
+                                     sessions.expiration(record), account_id=record.account_id, key=record,
+                                     generation=current)
+        return StoredCredentials(access_key_id, secret, account_id=record.account_id, key=record,
+                                 generation=current)
+
+    def _known_key(self, access_key_id: str) -> tuple[Record, int] | None:
+        with self._lock:
+            return self._keys.get(access_key_id)
+
+    def _remember_key(self, access_key_id: str, record: Record, current: int) -> None:
+        with self._lock:
+            self._keys[access_key_id] = (record, current)
+            self._keys.move_to_end(access_key_id)
+            while len(self._keys) > self._cache_size:
+                self._keys.popitem(last=False)
+
+    def _forget_key(self, access_key_id: str) -> None:
+        with self._lock:
+            self._keys.pop(access_key_id, None)
+
+    def _opened(self, sealed: str) -> str:
+        """`sealed` decrypted; the last ones are kept (by their ciphertext: a rotated secret is a new entry),
+        since one key signs request after request and decrypting costs as much as a store read."""
+        with self._lock:
+            found = self._plain.get(sealed)
+            if found is not None:
+                self._plain.move_to_end(sealed)
+                return found
+        opened = self._secrets.decrypt(sealed)
+        with self._lock:
+            self._plain[sealed] = opened
+            while len(self._plain) > self._cache_size:
+                self._plain.popitem(last=False)
+        return opened
 
     # --- who it is --------------------------------------------------------------------------
 
@@ -96,7 +145,8 @@ class StoreDirectory:
         key_id = credentials.access_key_id
         if self._root is not None and key_id == self._root[0]:
             return self._root_caller(key_id)
-        record = credentials.key if isinstance(credentials, StoredCredentials) else None
+        record, known = (credentials.key, credentials.generation) if isinstance(credentials, StoredCredentials) \
+            else (None, None)
         if record is None:
             with self._store.read() as reader:
                 record = _key_record(reader, key_id)
@@ -104,6 +154,10 @@ class StoreDirectory:
                 raise UnknownCredentials()
         if record.kind == SESSION and sessions.expiration(record) <= self._clock():
             raise ExpiredCredentials()
+        if known is not None:  # the generation read with the key: nothing more to read if it holds
+            cached = self._cached(key_id, f":{known}")
+            if cached is not None:
+                return cached
         with self._store.read(record.account_id) as reader:
             current = generation(reader)
             cached = self._cached(key_id, f":{current}")

@@ -72,7 +72,7 @@ def build_components(config: ServeConfig, *, starter_for: StarterFactory | None 
     except ProvidersFileError as error:
         raise ConfigError([f"--providers: {problem}" for problem in error.problems]) from None
     try:
-        store = open_store(config.database_url, data_dir=config.data_dir)
+        store = open_store(config.database_url, data_dir=config.data_dir, pool_size=config.limits.worker_threads)
     except StoreError as error:
         raise ConfigError([f"cannot open the database: {error}"]) from None
     try:

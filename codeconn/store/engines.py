@@ -13,6 +13,13 @@ shared by every thread, which the store serialises with a lock.
 PostgreSQL (`postgresql://`, `postgres://`, `postgresql+psycopg://`): psycopg 3,
 pre-ping (replicas outlive database restarts), a 30 s lock timeout so a stuck
 transaction cannot block an account forever.
+
+The pool (issue 13) keeps `pool_size` connections open, as many as the server has
+worker threads, so a request never opens a connection (nor runs the connect hook's
+pragmas, which run once per connection): SQLAlchemy's default of 5 (+10 overflow,
+closed again on return) under 32 threads opened and closed a SQLite connection on
+most requests. The overflow beyond it is for the odd extra thread (the health
+check's, a CLI tool sharing the store) and is closed when returned.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from codeconn.store.migrations import SQLITE_BEGIN_OPTION
 DEFAULT_SQLITE_NAME = "codeconn.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_LOCK_TIMEOUT_MS = 30_000
+DEFAULT_POOL_SIZE = 32  # `Limits.worker_threads`' default
+POOL_OVERFLOW = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,17 +65,19 @@ def parse_url(url: str | None, data_dir: Path | None) -> URL:
         raise StoreError("the database URL cannot be parsed") from None
 
 
-def create_store_engine(url: URL) -> EngineChoice:
+def create_store_engine(url: URL, *, pool_size: int = DEFAULT_POOL_SIZE) -> EngineChoice:
     """An engine configured as the module docstring says; StoreError for other databases."""
+    if pool_size < 1:
+        raise ValueError("pool_size must be at least 1")
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite(url)
+        return _sqlite(url, pool_size)
     if backend in ("postgresql", "postgres"):
-        return EngineChoice(_postgresql(url), shared_connection=False)
+        return EngineChoice(_postgresql(url, pool_size), shared_connection=False)
     raise StoreError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://...")
 
 
-def _sqlite(url: URL) -> EngineChoice:
+def _sqlite(url: URL, pool_size: int) -> EngineChoice:
     if url.get_driver_name() not in ("pysqlite", ""):
         url = url.set(drivername="sqlite")
     memory = url.database in (None, "", ":memory:")
@@ -75,8 +86,8 @@ def _sqlite(url: URL) -> EngineChoice:
                                connect_args={"check_same_thread": False})
     else:
         Path(str(url.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False,
-                                                  "timeout": BUSY_TIMEOUT_SECONDS})
+        engine = create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW,
+                               connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -119,7 +130,7 @@ def _enable_wal(cursor: Any) -> None:
             delay = min(delay * 2, 0.25)
 
 
-def _postgresql(url: URL) -> Engine:
+def _postgresql(url: URL, pool_size: int) -> Engine:
     """psycopg 3; server options given in the URL (`?options=-c search_path=x`) are kept."""
     given = url.query.get("options", "")
     options = " ".join([*([given] if isinstance(given, str) else given),
@@ -128,5 +139,7 @@ def _postgresql(url: URL) -> Engine:
     return create_engine(
         url,
         pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=POOL_OVERFLOW,
         connect_args={"application_name": "codeconn", "connect_timeout": 10, "options": options},
     )

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Engine,
     Row,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -52,7 +53,7 @@ from codeconn.store.base import (
     Record,
     StoreError,
 )
-from codeconn.store.engines import create_store_engine, parse_url
+from codeconn.store.engines import DEFAULT_POOL_SIZE, create_store_engine, parse_url
 from codeconn.store.migrations import (
     MIGRATIONS,
     SQLITE_BEGIN_OPTION,
@@ -63,6 +64,19 @@ from codeconn.store.schema import accounts, records
 from codeconn.store.schema import tags as tag_rows
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
+
+
+# The hot reads (a key, a generation, a record, its tags: every request makes some)
+# as statements built once, with bound parameters: building `records.c.kind == kind`
+# anew was about a quarter of a GetConnection's store time (issue 13).
+_BY_ID = select(records).where(records.c.account_id == bindparam("account_id"), records.c.kind == bindparam("kind"),
+                               records.c.id == bindparam("id"))
+_BY_ARN = select(records).where(records.c.arn == bindparam("arn"))
+_BY_LOOKUP = select(records).where(records.c.kind == bindparam("kind"), records.c.lookup == bindparam("lookup"))
+_SEQ_BY_ARN = select(records.c.seq, records.c.account_id).where(records.c.arn == bindparam("arn"))
+_TAGS_BY_ARN = (select(tag_rows.c.key, tag_rows.c.value)  # one row of NULLs for a record without tags
+                .select_from(records.outerjoin(tag_rows, tag_rows.c.record_seq == records.c.seq))
+                .where(records.c.arn == bindparam("arn")).order_by(tag_rows.c.key))
 
 
 def _to_record(row: Row[Any]) -> Record:
@@ -130,18 +144,18 @@ class SqlReader:
             conditions += [is_string, records.c.data[key].as_string() == value]
         return conditions
 
-    def _one(self, *conditions: ColumnElement[bool]) -> Record | None:
-        row = self._conn.execute(select(records).where(*conditions)).first()
+    def _one(self, statement: Any, values: dict[str, str]) -> Record | None:
+        row = self._conn.execute(statement, values).first()
         return None if row is None else _to_record(row)
 
     def get(self, kind: str, id: str) -> Record | None:
-        return self._one(self._in_kind(kind), records.c.id == id)
+        return self._one(_BY_ID, {"account_id": self._account(), "kind": kind, "id": id})
 
     def get_by_arn(self, arn: str) -> Record | None:
-        return self._one(records.c.arn == arn)
+        return self._one(_BY_ARN, {"arn": arn})
 
     def get_by_lookup(self, kind: str, lookup: str) -> Record | None:
-        return self._one(records.c.kind == kind, records.c.lookup == lookup)
+        return self._one(_BY_LOOKUP, {"kind": kind, "lookup": lookup})
 
     def list(self, kind: str, *, after: str | None = None, limit: int | None = None,
              where: Mapping[str, str] | None = None) -> Page:
@@ -164,16 +178,16 @@ class SqlReader:
 
     def _seq_of(self, arn: str) -> tuple[int, str]:
         """The record's sequence number and account; NotFound if no record has this ARN."""
-        row = self._conn.execute(select(records.c.seq, records.c.account_id).where(records.c.arn == arn)).first()
+        row = self._conn.execute(_SEQ_BY_ARN, {"arn": arn}).first()
         if row is None:
             raise NotFound(f"no record has the ARN {arn}")
         return int(row.seq), str(row.account_id)
 
     def tags(self, arn: str) -> dict[str, str]:
-        seq, _ = self._seq_of(arn)
-        rows = self._conn.execute(select(tag_rows.c.key, tag_rows.c.value).where(tag_rows.c.record_seq == seq)
-                                  .order_by(tag_rows.c.key))
-        return {row.key: row.value for row in rows}
+        rows = self._conn.execute(_TAGS_BY_ARN, {"arn": arn}).all()
+        if not rows:
+            raise NotFound(f"no record has the ARN {arn}")
+        return {row.key: row.value for row in rows if row.key is not None}
 
     def account_ids(self) -> tuple[str, ...]:
         rows = self._conn.execute(select(accounts.c.account_id).order_by(accounts.c.account_id))
@@ -353,14 +367,15 @@ class SqlStore:
 
 
 def open_store(url: str | None = None, *, data_dir: Path | None = None,
-               migrations: tuple[Migration, ...] = MIGRATIONS) -> SqlStore:
+               migrations: tuple[Migration, ...] = MIGRATIONS, pool_size: int = DEFAULT_POOL_SIZE) -> SqlStore:
     """Open (creating and migrating if needed) the database at `url`.
 
     `url` is `sqlite:///path/file`, `sqlite://` (in memory: the unit-test twin),
     or `postgresql://user@host/db`; without one, `data_dir/codeconn.sqlite3`.
-    `migrations` is for tests of the migration machinery.
+    `migrations` is for tests of the migration machinery. `pool_size`: the connections
+    kept open, as many as the threads that use the store at once (`engines.py`).
     """
-    choice = create_store_engine(parse_url(url, data_dir))
+    choice = create_store_engine(parse_url(url, data_dir), pool_size=pool_size)
     try:
         return SqlStore(choice.engine, shared_connection=choice.shared_connection, migrations=migrations)
     except BaseException:

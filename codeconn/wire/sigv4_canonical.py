@@ -18,6 +18,7 @@ as strings, the body as bytes. Where the spec leaves room, we follow botocore
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
@@ -200,9 +201,17 @@ def string_to_sign(timestamp: str, scope: CredentialScope, canonical: str) -> st
 
 
 def signing_key(secret_key: str, scope: CredentialScope) -> bytes:
-    """Step 3: derive the key for one day, region and service from the secret access key."""
+    """Step 3: derive the key for one day, region and service from the secret access key.
+
+    The same key signs a day of requests, so the last few derivations are kept.
+    """
+    return _derived_key(secret_key, scope.date, scope.region, scope.service, scope.terminator)
+
+
+@functools.lru_cache(maxsize=256)
+def _derived_key(secret_key: str, *parts: str) -> bytes:
     key = ("AWS4" + secret_key).encode("utf-8")
-    for part in (scope.date, scope.region, scope.service, scope.terminator):
+    for part in parts:
         key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
     return key
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from iam_bench import ACCOUNT, Bench, allow, document
 
@@ -65,6 +67,25 @@ def test_callers_are_reused_until_the_account_changes(bench: Bench) -> None:
     changed = bench.caller_of(key_id)
     assert changed is not alice and changed.policy_version != alice.policy_version
     assert changed.policies == alice.policies
+
+
+def test_a_known_key_costs_one_read_until_the_account_changes(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = bench.user("alice", allow("iam:ListUsers"))
+    key_id = alice.access_key_id or ""
+    reads: list[str | None] = []
+    opened = bench.store.read
+
+    def counted(account_id: str | None = None) -> Any:
+        reads.append(account_id)
+        return opened(account_id)
+
+    monkeypatch.setattr(bench.store, "read", counted)
+    assert bench.caller_of(key_id) is alice
+    assert reads == [None]  # the key and its account's generation, in one snapshot
+    bench.iam("CreateUser", UserName="bob")
+    reads.clear()
+    assert bench.caller_of(key_id) is not alice
+    assert reads == [None, ACCOUNT]  # a new generation: the principal is read again
 
 
 def test_a_session_caller(bench: Bench) -> None:

@@ -130,6 +130,32 @@ def test_starts_prints_where_and_stops_cleanly_on_a_signal(tmp_path: Path, stop:
 
 
 @pytest.mark.slow
+def test_no_audit_line_is_lost_when_sigterm_follows_a_burst_of_calls(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    with started(serve_args(data_dir)) as server:
+        url = server.wait_for("listening on").split("listening on ", 1)[1].strip()
+        client = boto3.client("codeconnections", endpoint_url=url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test",
+                              config=Config(retries={"total_max_attempts": 1}, max_pool_connections=8))
+        ids: queue.Queue[str] = queue.Queue()
+
+        def calls() -> None:
+            for _ in range(10):
+                ids.put(client.list_connections()["ResponseMetadata"]["RequestId"])
+
+        workers = [threading.Thread(target=calls) for _ in range(6)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(STOP_TIMEOUT)
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(STOP_TIMEOUT) == 0
+    answered = sorted(ids.queue)
+    assert len(answered) == 60
+    assert sorted(r.request_id for r in read_audit(data_dir / "audit.jsonl").records) == answered
+
+
+@pytest.mark.slow
 def test_a_busy_port_is_a_clear_failure(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -86,10 +86,20 @@ def generation(reader: Reader) -> int:
     return int(record.data["Generation"]) if record is not None else 0
 
 
+def account_generation(reader: Reader, account_id: str) -> int:
+    """`account_id`'s IAM generation, from a reader of any account (found by the record's ARN)."""
+    record = reader.get_by_arn(_generation_arn(account_id))
+    return int(record.data["Generation"]) if record is not None else 0
+
+
+def _generation_arn(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:codeconn/generation"
+
+
 def bump_generation(tx: Tx, now: datetime) -> int:
     record = tx.get(GENERATION, "account")
     if record is None:
-        tx.insert(new_record(tx.account_id, GENERATION, "account", f"arn:aws:iam::{tx.account_id}:codeconn/generation",
+        tx.insert(new_record(tx.account_id, GENERATION, "account", _generation_arn(tx.account_id),
                              "generation", {"Generation": 1}, now, None))
         return 1
     count = int(record.data["Generation"]) + 1
@@ -153,6 +163,7 @@ __all__ = [
     "all_of",
     "all_records",
     "boundary_out",
+    "account_generation",
     "bump_generation",
     "changing",
     "find",
