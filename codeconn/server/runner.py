@@ -248,6 +248,7 @@ def banner(config: ServeConfig, port: int, out: TextIO | None = None) -> None:
         f"  data directory {config.data_dir} (database: {_database(config)}; audit log: {config.audit_path})",
         "  try: " + ("" if url == endpoint_url(DEFAULT_HOST, DEFAULT_PORT) else f"CODECONN_ENDPOINT_URL={url} ")
         + "codeconn aws codeconnections list-connections",
+        f"  console: {url}/console/",
         "Stop with Ctrl+C (SIGINT) or SIGTERM.",
     ]
     _print(out, "\n".join(lines))

@@ -117,6 +117,8 @@ def test_starts_prints_where_and_stops_cleanly_on_a_signal(tmp_path: Path, stop:
         url = line.split("listening on ", 1)[1].strip()
         assert url.startswith("http://127.0.0.1:")
         server.wait_for("AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test")
+        console = server.wait_for("console: ").split("console: ", 1)[1].strip()
+        assert console == url + "/console/"
         assert httpx.get(url + "/_codeconn/health", timeout=10).json()["status"] == "ok"
         client = boto3.client("codeconnections", endpoint_url=url, region_name="us-east-1",
                               aws_access_key_id="test", aws_secret_access_key="test",
