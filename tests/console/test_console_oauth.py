@@ -10,7 +10,6 @@ Enterprise Server host is set up the same way (the app manifest flow, RegisterAp
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,10 +23,9 @@ from starlette.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
 from github_manifest_server import ManifestHost  # noqa: E402
-from github_server import CLIENT_ID, CLIENT_SECRET, GitHubServer, serve_github  # noqa: E402
+from github_server import CLIENT_SECRET, SECRET_ENV, GitHubServer, remote_providers_file, serve_github  # noqa: E402
 from provider_server import serve as serve_provider  # noqa: E402
 
-SECRET_ENV = "CODECONN_TEST_GITHUB_CLIENT_SECRET"
 
 
 @pytest.fixture
@@ -39,10 +37,7 @@ def github() -> Iterator[GitHubServer]:
 @pytest.fixture
 def remote(tmp_path: Path, github: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ConsoleApp]:
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    providers = tmp_path / "providers.json"
-    providers.write_text(json.dumps({"providers": {"GitHub": {
-        "mode": "remote", "api_url": github.api_url, "web_url": github.url, "client_id": CLIENT_ID,
-        "client_secret_env": SECRET_ENV}}}))
+    providers = remote_providers_file(tmp_path / "providers.json", github)
     yield from console_app(tmp_path / "data", providers_file=providers)
 
 

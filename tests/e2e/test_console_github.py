@@ -12,7 +12,6 @@ personal access token path ends the same way, and the token shows nowhere.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,11 +24,11 @@ from serve_process import ServeProcess, serve
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
-from github_server import CLIENT_ID, CLIENT_SECRET, PAT, GitHubServer, serve_github  # noqa: E402
+from github_server import (  # noqa: E402
+    CLIENT_ID, CLIENT_SECRET, PAT, SECRET_ENV, GitHubServer, remote_providers_file, serve_github)
 
 pytestmark = pytest.mark.slow
 
-SECRET_ENV = "CODECONN_TEST_GITHUB_CLIENT_SECRET"
 
 
 @pytest.fixture
@@ -42,10 +41,7 @@ def github() -> Iterator[GitHubServer]:
 @pytest.fixture
 def server(tmp_path: Path, github: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServeProcess]:
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    providers = tmp_path / "providers.yaml"
-    providers.write_text(json.dumps({"providers": {"GitHub": {
-        "mode": "remote", "api_url": github.api_url, "web_url": github.url, "client_id": CLIENT_ID,
-        "client_secret_env": SECRET_ENV}}}))
+    providers = remote_providers_file(tmp_path / "providers.yaml", github)
     with serve(tmp_path / "data", "--providers", str(providers)) as running:
         yield running
 

@@ -28,10 +28,10 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
 from github_manifest_server import CLIENT_SECRET as APP_SECRET  # noqa: E402
 from github_manifest_server import PEM, ManifestHost  # noqa: E402
-from github_server import CLIENT_ID, CLIENT_SECRET, PAT, GitHubServer, serve_github  # noqa: E402
+from github_server import (  # noqa: E402
+    CLIENT_ID, CLIENT_SECRET, PAT, SECRET_ENV, GitHubServer, remote_providers_file, serve_github)
 from provider_server import serve  # noqa: E402
 
-SECRET_ENV = "CODECONN_TEST_GITHUB_CLIENT_SECRET"
 
 
 @pytest.fixture
@@ -43,10 +43,7 @@ def github() -> Iterator[GitHubServer]:
 @pytest.fixture
 def server(tmp_path: Path, github: GitHubServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[RealServer]:
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
-    providers = tmp_path / "providers.yaml"
-    providers.write_text(json.dumps({"providers": {"GitHub": {
-        "mode": "remote", "api_url": github.api_url, "web_url": github.url, "client_id": CLIENT_ID,
-        "client_secret_env": SECRET_ENV}}}))
+    providers = remote_providers_file(tmp_path / "providers.yaml", github)
     with real_server(tmp_path / "data", providers_file=providers) as running:
         yield running
 

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -315,3 +316,15 @@ def serve_github(state: GitHubState | None = None) -> Iterator[GitHubServer]:
         server.shutdown()
         server.server_close()
         thread.join(10)
+
+
+SECRET_ENV = "CODECONN_TEST_GITHUB_CLIENT_SECRET"
+"""The variable a providers file names for the OAuth client secret (the caller sets it to CLIENT_SECRET)."""
+
+
+def remote_providers_file(path: Path, github: GitHubServer) -> Path:
+    """A `--providers` file at `path` with GitHub in remote mode at `github`, its secret in SECRET_ENV."""
+    path.write_text(json.dumps({"providers": {"GitHub": {
+        "mode": "remote", "api_url": github.api_url, "web_url": github.url, "client_id": CLIENT_ID,
+        "client_secret_env": SECRET_ENV}}}))
+    return path
