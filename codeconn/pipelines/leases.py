@@ -28,7 +28,14 @@ class Leases:
         self.lease = lease
 
     def claim(self, now: datetime) -> Job | None:
-        """Take the oldest ready job nobody holds; None when there is none."""
+        """Take the oldest ready job nobody holds; None when there is none.
+
+        An idle worker polls twice a second: it looks in a read first, so that the queue's
+        write lock (BEGIN IMMEDIATE on SQLite, the account's row lock on PostgreSQL) is
+        taken only when there is a job to take, not on every poll of every replica.
+        """
+        if not self._any_claimable(now):
+            return None
         with self.store.transaction(QUEUE_ACCOUNT) as tx:
             for record in tx.list(JOB_KIND, where={"State": JobState.READY.value}, limit=CLAIM_SCAN):
                 job = Job.from_record(record)
@@ -37,6 +44,11 @@ class Leases:
                     tx.update(claimed.to_record())
                     return claimed
         return None
+
+    def _any_claimable(self, now: datetime) -> bool:
+        with self.store.read(QUEUE_ACCOUNT) as reader:
+            ready = reader.list(JOB_KIND, where={"State": JobState.READY.value}, limit=CLAIM_SCAN)
+        return any(Job.from_record(record).claimable(now) for record in ready)
 
     def _mine(self, tx_job: Job | None) -> bool:
         return tx_job is not None and tx_job.owner == self.owner
