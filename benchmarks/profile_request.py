@@ -1,6 +1,6 @@
 """CPU time per GetConnection on the server's request path, IAM enforced, with an optional profile.
 
-    .venv/bin/python benchmarks/profile_request.py [--calls N] [--profile] [--top K]
+    .venv/bin/python benchmarks/profile_request.py [--calls N] [--profile] [--top K] [--sort cumulative|tottime]
 
 Builds the real components (`build_components`, what `codeconn serve` builds) on a
 fresh data directory and serves them in-process; through boto3 the root creates
@@ -181,14 +181,14 @@ def measure_asgi(app: Starlette, captured: Captured, calls: int) -> Timing:
     return asyncio.run(run())
 
 
-def profile(edge: Edge, captured: Captured, calls: int, top: int) -> str:
+def profile(edge: Edge, captured: Captured, calls: int, top: int, sort: str = "cumulative") -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(calls):
         edge.handle(Incoming(captured.http_request()))
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(top)
     return out.getvalue()
 
 
@@ -197,12 +197,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=2000, help="GetConnection calls per path (default 2000)")
     parser.add_argument("--profile", action="store_true", help="also profile the edge loop with cProfile")
     parser.add_argument("--top", type=int, default=40, help="profile entries to print (default 40)")
+    parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
+                        help="order of the profile entries (default cumulative)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="codeconn-profile-") as tmp, running_app(Path(tmp)) as (app, url):
         captured = set_up(url)
         edge: Edge = app.state.edge
         timings = [measure_edge(edge, captured, args.calls), measure_asgi(app, captured, args.calls)]
-        report = profile(edge, captured, args.calls, args.top) if args.profile else ""
+        report = profile(edge, captured, args.calls, args.top, args.sort) if args.profile else ""
     header = ["path", "calls", "CPU ms mean", "CPU ms p50", "wall ms mean", "wall ms p50", "calls/s"]
     rows = [header, *(t.row() for t in timings)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]

@@ -26,11 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import anyio
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -42,7 +40,7 @@ from codeconn.server.audit import AuditSink
 from codeconn.server.callback import CALLBACK_PATH, callback_routes
 from codeconn.server.config import ServeConfig
 from codeconn.server.console_mount import build_console, local_providers
-from codeconn.server.edge import Clock, Edge, Incoming, utc_now
+from codeconn.server.edge import Clock, Edge, utc_now
 from codeconn.server.git_auth import GitAuthenticator
 from codeconn.server.git_endpoint import GitEndpoint
 from codeconn.server.git_remotes import GitRemotes, LocalGitRemotes
@@ -52,10 +50,9 @@ from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.model import ServiceModels
-from codeconn.wire.errors import AuthFailure, MethodNotAllowed, RequestTimeout, WireError, error_for
-from codeconn.wire.limits import BODY_LIMITS, too_large
+from codeconn.server.workers import AwsEndpoint, Workers, send_answer
+from codeconn.wire.errors import AuthFailure, MethodNotAllowed, WireError, error_for
 from codeconn.wire.protocols import detect
-from codeconn.wire.sigv4 import HttpRequest
 
 HEALTH_PATH = "/_codeconn/health"
 AWS_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
@@ -80,19 +77,16 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                 registry=registry, audit=audit, service_models=service_models,
                 iam_catalog=iam_catalog, clock=clock)
-    workers = _Workers(edge, config.limits.worker_threads)
+    workers = Workers(edge, config.limits.worker_threads)
 
     async def health(request: Request) -> Response:
         if request.method != "GET":  # answered, like any refusal, in an AWS shape
-            return await workers.answer(request.scope, b"", MethodNotAllowed())
+            return await workers.response(request.scope, b"", MethodNotAllowed())
         healthy = await run_in_threadpool(_store_answers, store)
         body = {"status": "ok" if healthy else "unavailable", "service": "codeconn", "version": __version__,
                 "accountId": config.account_id, "region": config.region, "iam": config.iam.value}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-    async def aws(request: Request) -> Response:
-        body, problem = await _read_body(request, config.limits.body_timeout)
-        return await workers.answer(request.scope, body, problem)
 
     git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
                       authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
@@ -107,7 +101,7 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
         Route(GIT_PATH, git),
         *console.routes(),
         *routes,
-        Route("/{path:path}", aws, methods=AWS_METHODS),
+        Route("/{path:path}", AwsEndpoint(workers, config.limits.body_timeout), methods=AWS_METHODS),
     ])
     app.add_middleware(_Guard, policy=OriginPolicy.for_server(config.host, config.allowed_hosts), workers=workers)
     app.state.edge = edge
@@ -116,30 +110,10 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     return app
 
 
-class _Workers:
-    """Runs the edge in worker threads, at most `count` at once (the limiter is made on first use, in the loop)."""
-
-    def __init__(self, edge: Edge, count: int) -> None:
-        self.edge = edge
-        self._count = count
-        self._limiter: anyio.CapacityLimiter | None = None
-
-    async def answer(self, scope: Scope, body: bytes, problem: WireError | None) -> Response:
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self._count)
-        client = scope.get("client")
-        incoming = Incoming(_http_request(scope, body), source_ip=client[0] if client else "",
-                            secure=scope.get("scheme") == "https", problem=problem)
-        status, headers, payload = await anyio.to_thread.run_sync(self.edge.handle, incoming, limiter=self._limiter)
-        if problem is not None:  # the request was not read to its end: the connection cannot be reused
-            headers = {**headers, "Connection": "close"}
-        return Response(payload, status_code=status, headers=headers)
-
-
 class _Guard:
     """Refuses, before any route, foreign Hosts, cross-site browser requests and methods the endpoint lacks."""
 
-    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: _Workers) -> None:
+    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers) -> None:
         self.app = app
         self.policy = policy
         self.workers = workers
@@ -148,8 +122,7 @@ class _Guard:
         if scope["type"] == "http":
             problem = self._problem(scope)
             if problem is not None:
-                response = await self.workers.answer(scope, b"", problem)
-                await response(scope, receive, send)
+                await send_answer(send, await self.workers.answer(scope, b"", problem))
                 return
         await self.app(scope, receive, send)
 
@@ -163,37 +136,6 @@ class _Guard:
         if method not in AWS_METHODS:  # methods are case-sensitive (RFC 9110): `post` is not POST
             return MethodNotAllowed(f"The method {method[:40]} is not allowed against this resource.")
         return None
-
-
-async def _read_body(request: Request, timeout: float) -> tuple[bytes, WireError | None]:
-    """The body, read within `timeout`, at most the protocol's limit + 1 byte; or the problem reading it."""
-    protocol = detect({name.lower(): value for name, value in request.headers.items()}).NAME
-    limit = BODY_LIMITS[protocol]
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return b"", too_large(protocol)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        with anyio.fail_after(timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    return b"", too_large(protocol)
-                chunks.append(chunk)
-    except TimeoutError:
-        return b"", RequestTimeout()
-    except ClientDisconnect:
-        return b"", RequestTimeout("The client closed the connection before the body arrived.")
-    return b"".join(chunks), None
-
-
-def _http_request(scope: Scope, body: bytes) -> HttpRequest:
-    """The request as SigV4 needs it: path and query exactly as sent, every header, the body bytes."""
-    raw_path = scope.get("raw_path")
-    path = raw_path.decode("latin-1") if raw_path else scope["path"]
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
-    return HttpRequest.build(scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers, body)
 
 
 def _store_answers(store: Store) -> bool:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
-    Row,
+    Integer,
     and_,
     bindparam,
     delete,
@@ -61,6 +61,7 @@ from codeconn.store.migrations import (
     migrate,
 )
 from codeconn.store.schema import accounts, records
+from codeconn.store.statements import Statements
 from codeconn.store.schema import tags as tag_rows
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
@@ -74,14 +75,17 @@ _BY_ID = select(records).where(records.c.account_id == bindparam("account_id"), 
 _BY_ARN = select(records).where(records.c.arn == bindparam("arn"))
 _BY_LOOKUP = select(records).where(records.c.kind == bindparam("kind"), records.c.lookup == bindparam("lookup"))
 _SEQ_BY_ARN = select(records.c.seq, records.c.account_id).where(records.c.arn == bindparam("arn"))
+_ACCOUNT_IDS = select(accounts.c.account_id).order_by(accounts.c.account_id)
 _TAGS_BY_ARN = (select(tag_rows.c.key, tag_rows.c.value)  # one row of NULLs for a record without tags
                 .select_from(records.outerjoin(tag_rows, tag_rows.c.record_seq == records.c.seq))
                 .where(records.c.arn == bindparam("arn")).order_by(tag_rows.c.key))
 
 
-def _to_record(row: Row[Any]) -> Record:
-    return Record(account_id=row.account_id, kind=row.kind, id=row.id, arn=row.arn, name=row.name,
-                  data=row.data, created_at=row.created_at, updated_at=row.updated_at, lookup=row.lookup)
+def _to_record(row: tuple[Any, ...]) -> Record:
+    """A record from a `select(records)` row (the table's column order)."""
+    (_seq, account_id, kind, id, arn, name, lookup, data, created_at, updated_at) = row
+    return Record(account_id=account_id, kind=kind, id=id, arn=arn, name=name, data=data,
+                  created_at=created_at, updated_at=updated_at, lookup=lookup)
 
 
 def _upsert(conn: Connection) -> Any:
@@ -96,10 +100,16 @@ def _decode_cursor(after: str) -> int:
 
 
 class SqlReader:
-    """Reads inside one open database transaction; unusable once it has ended."""
+    """Reads inside one open database transaction; unusable once it has ended.
 
-    def __init__(self, conn: Connection, account_id: str | None) -> None:
-        self._connection: Connection | None = conn
+    Reads run on the DB-API cursor of the transaction's connection, with statements
+    compiled once (`statements.py`): SQLAlchemy's per-call execution cost more than
+    the database's work (issue 13).
+    """
+
+    def __init__(self, cursor: Any, statements: Statements, account_id: str | None) -> None:
+        self._cursor: Any = cursor
+        self._statements = statements
         self._account_id = account_id
 
     def __repr__(self) -> str:
@@ -109,44 +119,46 @@ class SqlReader:
     def account_id(self) -> str | None:
         return self._account_id
 
-    @property
-    def _conn(self) -> Connection:
-        if self._connection is None:
+    def _rows(self, statement: Any, values: Mapping[str, Any], shape: Hashable | None = None) -> list[tuple[Any, ...]]:
+        if self._cursor is None:
             raise StoreError("this transaction has ended; open a new one")
-        return self._connection
+        return self._statements.all(self._cursor, statement, values, shape=shape)
 
     def _close(self) -> None:
-        self._connection = None
+        self._cursor = None
 
     def _account(self) -> str:
         if self._account_id is None:
             raise StoreError("this read was opened without an account; pass one to read()")
         return self._account_id
 
-    def _in_kind(self, kind: str) -> ColumnElement[bool]:
-        return and_(records.c.account_id == self._account(), records.c.kind == kind)
+    def _in_kind(self) -> ColumnElement[bool]:
+        return and_(records.c.account_id == bindparam("account_id"), records.c.kind == bindparam("kind"))
 
-    def _matching(self, where: Mapping[str, str] | None) -> list[ColumnElement[bool]]:
-        """`data[key] == value` for each pair, where the field is a JSON string (not 7 for "7").
+    def _matching(self, where: Mapping[str, str] | None) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+        """`data[key] == value` for each pair, where the field is a JSON string (not 7 for "7"),
+        with the values to bind (the keys are part of the statement's shape).
 
         The type test keeps both backends in agreement: without it PostgreSQL's ->>
         and SQLite's json_extract would turn numbers and booleans into different texts.
         """
         conditions: list[ColumnElement[bool]] = []
-        postgresql = self._conn.dialect.name == "postgresql"
-        for key, value in (where or {}).items():
+        values: dict[str, Any] = {}
+        postgresql = self._statements.dialect_name == "postgresql"
+        for index, (key, value) in enumerate((where or {}).items()):
             if not _FIELD_NAME.match(key):
                 raise ValueError(f"where: field name {key!r} must be letters, digits or _")
             if not isinstance(value, str):
                 raise ValueError(f"where: the value for {key!r} must be a string")
             is_string = (func.jsonb_typeof(records.c.data[key]) == "string" if postgresql
                          else func.json_type(records.c.data, f'$."{key}"') == "text")
-            conditions += [is_string, records.c.data[key].as_string() == value]
-        return conditions
+            conditions += [is_string, records.c.data[key].as_string() == bindparam(f"where_{index}")]
+            values[f"where_{index}"] = value
+        return conditions, values
 
     def _one(self, statement: Any, values: dict[str, str]) -> Record | None:
-        row = self._conn.execute(statement, values).first()
-        return None if row is None else _to_record(row)
+        rows = self._rows(statement, values)
+        return _to_record(rows[0]) if rows else None
 
     def get(self, kind: str, id: str) -> Record | None:
         return self._one(_BY_ID, {"account_id": self._account(), "kind": kind, "id": id})
@@ -161,45 +173,63 @@ class SqlReader:
              where: Mapping[str, str] | None = None) -> Page:
         if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
-        query = select(records).where(self._in_kind(kind), *self._matching(where))
+        conditions, values = self._matching(where)
+        values |= {"account_id": self._account(), "kind": kind}
+        query = select(records).where(self._in_kind(), *conditions)
         if after is not None:
-            query = query.where(records.c.seq > _decode_cursor(after))
+            query = query.where(records.c.seq > bindparam("after"))
+            values["after"] = _decode_cursor(after)
         query = query.order_by(records.c.seq)
         if limit is not None:
-            query = query.limit(limit + 1)
-        rows = self._conn.execute(query).all()
+            query = query.limit(bindparam("limit", type_=Integer))
+            values["limit"] = limit + 1
+        shape = ("list", tuple(where or ()), after is not None, limit is not None)
+        rows = self._rows(query, values, shape)
         more = limit is not None and len(rows) > limit
         rows = rows[:limit] if more else rows
-        return Page(tuple(_to_record(row) for row in rows), str(rows[-1].seq) if more else None)
+        return Page(tuple(_to_record(row) for row in rows), str(rows[-1][0]) if more else None)
 
     def count(self, kind: str, *, where: Mapping[str, str] | None = None) -> int:
-        query = select(func.count()).select_from(records).where(self._in_kind(kind), *self._matching(where))
-        return int(self._conn.execute(query).scalar_one())
+        conditions, values = self._matching(where)
+        values |= {"account_id": self._account(), "kind": kind}
+        query = select(func.count()).select_from(records).where(self._in_kind(), *conditions)
+        return int(self._rows(query, values, ("count", tuple(where or ())))[0][0])
 
     def _seq_of(self, arn: str) -> tuple[int, str]:
         """The record's sequence number and account; NotFound if no record has this ARN."""
-        row = self._conn.execute(_SEQ_BY_ARN, {"arn": arn}).first()
-        if row is None:
-            raise NotFound(f"no record has the ARN {arn}")
-        return int(row.seq), str(row.account_id)
-
-    def tags(self, arn: str) -> dict[str, str]:
-        rows = self._conn.execute(_TAGS_BY_ARN, {"arn": arn}).all()
+        rows = self._rows(_SEQ_BY_ARN, {"arn": arn})
         if not rows:
             raise NotFound(f"no record has the ARN {arn}")
-        return {row.key: row.value for row in rows if row.key is not None}
+        return int(rows[0][0]), str(rows[0][1])
+
+    def tags(self, arn: str) -> dict[str, str]:
+        rows = self._rows(_TAGS_BY_ARN, {"arn": arn})
+        if not rows:
+            raise NotFound(f"no record has the ARN {arn}")
+        return {key: value for key, value in rows if key is not None}
 
     def account_ids(self) -> tuple[str, ...]:
-        rows = self._conn.execute(select(accounts.c.account_id).order_by(accounts.c.account_id))
-        return tuple(str(row.account_id) for row in rows)
+        return tuple(str(row[0]) for row in self._rows(_ACCOUNT_IDS, {}))
 
 
 class SqlTx(SqlReader):
     """A write transaction on one account (see the module docstring for how it serialises)."""
 
-    def __init__(self, conn: Connection, account_id: str) -> None:
-        super().__init__(conn, account_id)
+    def __init__(self, conn: Connection, statements: Statements, account_id: str) -> None:
+        super().__init__(conn.connection.cursor(), statements, account_id)
+        self._connection: Connection | None = conn
         self._owner = account_id
+
+    @property
+    def _conn(self) -> Connection:
+        """The SQLAlchemy connection, for writes (savepoints, executemany, rowcounts)."""
+        if self._connection is None:
+            raise StoreError("this transaction has ended; open a new one")
+        return self._connection
+
+    def _close(self) -> None:
+        super()._close()
+        self._connection = None
 
     @property
     def account_id(self) -> str:
@@ -259,7 +289,7 @@ class SqlTx(SqlReader):
 
     def update(self, record: Record) -> None:
         self._own(record)
-        seq = self._conn.execute(select(records.c.seq).where(self._in_kind(record.kind),
+        seq = self._conn.execute(select(records.c.seq).where(_in_account_kind(record.account_id, record.kind),
                                                              records.c.id == record.id)).scalar()
         if seq is None:
             raise NotFound(f"{record.kind} {record.id!r} does not exist in account {record.account_id}")
@@ -268,7 +298,7 @@ class SqlTx(SqlReader):
 
     def delete(self, kind: str, id: str) -> bool:
         # The tags go with the record: ON DELETE CASCADE (foreign keys are on for SQLite too).
-        result = self._conn.execute(delete(records).where(self._in_kind(kind), records.c.id == id))
+        result = self._conn.execute(delete(records).where(_in_account_kind(self._owner, kind), records.c.id == id))
         return bool(result.rowcount)
 
     def _owned_seq(self, arn: str) -> int:
@@ -297,6 +327,10 @@ class SqlTx(SqlReader):
             self._conn.execute(delete(tag_rows).where(tag_rows.c.record_seq == seq, tag_rows.c.key.in_(keys)))
 
 
+def _in_account_kind(account_id: str, kind: str) -> ColumnElement[bool]:
+    return and_(records.c.account_id == account_id, records.c.kind == kind)
+
+
 def _lock_account(conn: Connection, account_id: str) -> None:
     """Hold the account's row lock until the transaction ends (a no-op clause on SQLite)."""
     query = select(accounts.c.account_id).where(accounts.c.account_id == account_id).with_for_update()
@@ -316,6 +350,7 @@ class SqlStore:
         self._write_lock = writers
         self._read_lock = writers if shared_connection else None
         self._held = threading.local()
+        self._statements = Statements(engine.dialect)
         migrate(engine, migrations)
 
     def __repr__(self) -> str:
@@ -342,7 +377,7 @@ class SqlStore:
             raise ValueError("transaction() needs an account id")
         with self._hold(), self._write_lock or nullcontext(), self._engine.connect() as conn:
             conn.execution_options(**{SQLITE_BEGIN_OPTION: "BEGIN IMMEDIATE"})
-            tx = SqlTx(conn, account_id)
+            tx = SqlTx(conn, self._statements, account_id)
             try:
                 with conn.begin():
                     _lock_account(conn, account_id)
@@ -352,15 +387,41 @@ class SqlStore:
 
     @contextmanager
     def read(self, account_id: str | None = None) -> Iterator[SqlReader]:
-        with self._hold(), self._read_lock or nullcontext(), self._engine.connect() as conn:
-            if self._postgresql:
-                conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            reader = SqlReader(conn, account_id)
+        """On the pooled DB-API connection itself (see SqlReader): SQLite's deferred BEGIN, or
+        psycopg's own BEGIN at REPEATABLE READ, READ ONLY; ended without writing anything."""
+        with self._hold(), self._read_lock or nullcontext():
+            raw = self._engine.raw_connection()
             try:
-                with conn.begin():
-                    yield reader
+                with self._snapshot(raw) as cursor:
+                    reader = SqlReader(cursor, self._statements, account_id)
+                    try:
+                        yield reader
+                    finally:
+                        reader._close()
             finally:
-                reader._close()
+                raw.close()  # back to the pool, which rolls back anything left open
+
+    @contextmanager
+    def _snapshot(self, raw: Any) -> Iterator[Any]:
+        driver = raw.driver_connection
+        if not self._postgresql:
+            cursor = raw.cursor()
+            cursor.execute("BEGIN")
+            yield cursor
+            cursor.execute("COMMIT")
+            return
+        from psycopg import IsolationLevel  # only with PostgreSQL
+
+        driver.isolation_level, driver.read_only = IsolationLevel.REPEATABLE_READ, True
+        try:
+            yield raw.cursor()
+        finally:
+            try:
+                driver.rollback()  # nothing was written; ends the snapshot either way
+                driver.isolation_level, driver.read_only = None, None  # as the pool handed it out
+            except Exception:
+                raw.invalidate()  # a broken connection is never handed out again
+                raise
 
     def close(self) -> None:
         self._engine.dispose()

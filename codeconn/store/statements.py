@@ -1,0 +1,113 @@
+"""SQLAlchemy Core statements compiled once per dialect and run on the DB-API cursor.
+
+Why: SQLAlchemy's execution of an already-cached statement (the Connection, its
+events, the execution context, the result object) cost more than the database's
+own work on every read; a GetConnection's two reads spent about 0.25 ms there
+(issue 13). The statements are still written in SQLAlchemy Core and compiled by
+it, with the dialect's own bind and result processors, so the SQL, the parameter
+style and the values that come back (aware UTC datetimes, decoded JSON) are those
+SQLAlchemy would give; only the per-call machinery is skipped.
+
+    statements = Statements(engine.dialect)
+    rows = statements.all(cursor, _BY_ARN, {"arn": arn})      # a list of tuples, processed
+
+A statement is compiled the first time it is run and kept by identity, so callers
+build the ones they run often once, at import; a statement made per call (a
+listing's filter) is keyed by the `shape` its caller names instead, and a bounded
+number of shapes are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Select
+
+SHAPES_KEPT = 256
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """One statement's SQL for a dialect, how to order its parameters, and how to read its rows."""
+
+    sql: str
+    names: tuple[str, ...] | None  # positional parameter order; None: the driver takes a mapping
+    defaults: Mapping[str, Any]  # every parameter's value when the caller gives none (literals included)
+    binds: Mapping[str, Processor]  # the dialect's conversions of parameter values
+    results: tuple[Processor | None, ...]  # per selected column, the conversion of what the driver returns
+
+    @classmethod
+    def of(cls, statement: Select[Any], dialect: Dialect) -> Compiled:
+        compiled = statement.compile(dialect=dialect)
+        binds = {}
+        defaults = {name: bind.effective_value for name, bind in compiled.binds.items()}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                binds[name] = processor
+        names = tuple(compiled.positiontup or ()) if compiled.positional else None
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                        for column in statement.selected_columns)
+        return cls(compiled.string, names, defaults, binds, results)
+
+    def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        merged = {**self.defaults, **values}
+        for name, processor in self.binds.items():
+            merged[name] = processor(merged[name])
+        if self.names is None:
+            return merged
+        return tuple(merged[name] for name in self.names)
+
+    def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(value if processor is None or value is None else processor(value)
+                     for processor, value in zip(self.results, raw, strict=True))
+
+
+class Statements:
+    """The compiled statements of one dialect (thread-safe; one per store)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self.dialect_name: str = dialect.name
+        self._by_statement: dict[int, tuple[Select[Any], Compiled]] = {}
+        self._by_shape: OrderedDict[Hashable, Compiled] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def compiled(self, statement: Select[Any], shape: Hashable | None = None) -> Compiled:
+        """`statement` compiled: by its identity (kept for good), or by `shape` (the last SHAPES_KEPT)."""
+        if shape is None:
+            found = self._by_statement.get(id(statement))
+            if found is not None and found[0] is statement:
+                return found[1]
+            made = Compiled.of(statement, self._dialect)
+            with self._lock:  # the statement is kept alive with it, so its id is never reused
+                self._by_statement[id(statement)] = (statement, made)
+            return made
+        with self._lock:
+            cached = self._by_shape.get(shape)
+            if cached is not None:
+                self._by_shape.move_to_end(shape)
+                return cached
+        made = Compiled.of(statement, self._dialect)
+        with self._lock:
+            self._by_shape[shape] = made
+            while len(self._by_shape) > SHAPES_KEPT:
+                self._by_shape.popitem(last=False)
+        return made
+
+    def all(self, cursor: Any, statement: Select[Any], values: Mapping[str, Any], *,
+            shape: Hashable | None = None) -> list[tuple[Any, ...]]:
+        """Every row of `statement` with `values`, run on the DB-API `cursor`, converted."""
+        compiled = self.compiled(statement, shape)
+        cursor.execute(compiled.sql, compiled.parameters(values))
+        return [compiled.row(raw) for raw in cursor.fetchall()]
+
+
+__all__ = ["Compiled", "SHAPES_KEPT", "Statements"]

@@ -1,0 +1,127 @@
+"""The AWS endpoint's requests take turns in worker threads (issue 13): `running` at once, and a
+request presumed blocked (still working after `blocked_after`) lets the next one start, up to
+`count` threads."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, cast
+
+import httpx
+
+from codeconn.server.edge import Edge, Incoming
+from codeconn.server.workers import AwsEndpoint, Workers
+
+WAIT = 10.0  # seconds any one step may take before the test fails instead of hanging
+
+
+class FakeEdge:
+    """Answers with the path; `/slow...` waits until released; counts the requests working at once."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self._lock = threading.Lock()
+        self.working = 0
+        self.most_at_once = 0
+        self.slow_started = threading.Semaphore(0)
+
+    def handle(self, incoming: Incoming) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self.working += 1
+            self.most_at_once = max(self.most_at_once, self.working)
+        try:
+            path = incoming.request.path
+            if path.startswith("/slow"):
+                self.slow_started.release()
+                assert self.release.wait(WAIT)
+            else:
+                threading.Event().wait(0.002)  # a little work, with the GIL given up as I/O would
+            return 200, {"Content-Type": "text/plain"}, path.encode()
+        finally:
+            with self._lock:
+                self.working -= 1
+
+
+def client_for(workers: Workers) -> httpx.AsyncClient:
+    app = AwsEndpoint(workers, body_timeout=5.0)
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
+
+
+def workers_over(edge: FakeEdge, count: int, *, running: int = 1, blocked_after: float = 0.05) -> Workers:
+    return Workers(cast(Edge, edge), count, running=running, blocked_after=blocked_after)
+
+
+async def wait_started(edge: FakeEdge) -> None:
+    assert await asyncio.to_thread(edge.slow_started.acquire, True, WAIT)
+
+
+def test_one_request_works_at_a_time_by_default() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> list[Any]:
+        async with client_for(workers_over(edge, 8, blocked_after=WAIT)) as client:
+            return await asyncio.gather(*(client.post(f"/r{i}", content=b"{}") for i in range(12)))
+
+    responses = asyncio.run(scenario())
+    assert [r.status_code for r in responses] == [200] * 12
+    assert edge.most_at_once == 1
+
+
+def test_running_sets_how_many_work_at_once() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> None:
+        async with client_for(workers_over(edge, 8, running=3, blocked_after=WAIT)) as client:
+            await asyncio.gather(*(client.post(f"/r{i}", content=b"{}") for i in range(24)))
+
+    asyncio.run(scenario())
+    assert 1 <= edge.most_at_once <= 3
+
+
+def test_a_blocked_request_lets_the_next_one_start() -> None:
+    """A call waiting on a code host must not hold up the endpoint: after `blocked_after` it stops counting."""
+    edge = FakeEdge()
+
+    async def scenario() -> tuple[int, bytes, bool]:
+        async with client_for(workers_over(edge, 4)) as client:
+            slow = asyncio.create_task(client.post("/slow", content=b"{}"))
+            await wait_started(edge)
+            fast = await asyncio.wait_for(client.post("/fast", content=b"{}"), WAIT)
+            still_waiting = not slow.done()
+            edge.release.set()
+            await asyncio.wait_for(slow, WAIT)
+            return fast.status_code, fast.content, still_waiting
+
+    assert asyncio.run(scenario()) == (200, b"/fast", True)
+
+
+def test_no_more_than_count_threads_work_even_when_all_are_blocked() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> tuple[bool, list[int]]:
+        async with client_for(workers_over(edge, 2)) as client:
+            slow = [asyncio.create_task(client.post(f"/slow{i}", content=b"{}")) for i in range(2)]
+            for _ in slow:
+                await wait_started(edge)
+            third = asyncio.create_task(client.post("/fast", content=b"{}"))
+            done, _ = await asyncio.wait([third], timeout=0.3)
+            held = not done  # both threads are taken: the third waits for one
+            edge.release.set()
+            answers = await asyncio.wait_for(asyncio.gather(*slow, third), WAIT)
+            return held, [a.status_code for a in answers]
+
+    assert asyncio.run(scenario()) == (True, [200, 200, 200])
+    assert edge.most_at_once == 2
+
+
+def test_the_answer_carries_its_content_length() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> httpx.Response:
+        async with client_for(workers_over(edge, 2)) as client:
+            return await client.post("/abc", content=b"{}")
+
+    response = asyncio.run(scenario())
+    assert response.headers["content-length"] == "4" and response.content == b"/abc"
+    assert response.headers["content-type"] == "text/plain"

@@ -1,0 +1,132 @@
+"""Reads on the DB-API cursor with compiled statements (issue 13): the same answers as before, and
+a pooled connection that a read used is handed out again exactly as the pool gave it."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+import pytest
+from conftest import ACCOUNT, EPOCH, MakeRecord, arn_of
+
+from codeconn.store import NotFound, StoreError
+from codeconn.store.sql import open_store
+from codeconn.store.statements import SHAPES_KEPT
+
+
+def test_a_read_gives_back_aware_utc_datetimes_and_decoded_json(store_url: str, record: MakeRecord) -> None:
+    store = open_store(store_url)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1", data={"ProviderType": "GitHub", "Nested": {"n": [1, True, None]}}, lookup="k1"))
+        with store.read(ACCOUNT) as reader:
+            by_id, by_arn = reader.get("connection", "c1"), reader.get_by_arn(arn_of("connection", "c1"))
+            by_lookup = reader.get_by_lookup("connection", "k1")
+        assert by_id == by_arn == by_lookup
+        assert by_id is not None
+        assert by_id.data == {"ProviderType": "GitHub", "Nested": {"n": [1, True, None]}}
+        assert by_id.created_at == EPOCH and by_id.created_at.tzinfo == timezone.utc
+    finally:
+        store.close()
+
+
+def test_listings_with_other_values_in_the_same_shape_filter_by_their_own_values(
+        store_url: str, record: MakeRecord) -> None:
+    """A listing's statement is compiled once per shape (its field names); its values are bound per call."""
+    store = open_store(store_url)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("g1", data={"ProviderType": "GitHub"}))
+            tx.insert(record("b1", data={"ProviderType": "Bitbucket"}))
+            tx.insert(record("h1", kind="host", data={"ProviderType": "GitHub"}))
+        with store.read(ACCOUNT) as reader:
+            github = reader.list("connection", where={"ProviderType": "GitHub"})
+            bitbucket = reader.list("connection", where={"ProviderType": "Bitbucket"})
+            hosts = reader.list("host", where={"ProviderType": "GitHub"})
+            counted = (reader.count("connection", where={"ProviderType": "GitHub"}),
+                       reader.count("host", where={"ProviderType": "Bitbucket"}))
+            first = reader.list("connection", limit=1)
+            rest = reader.list("connection", limit=1, after=first.next_token)
+        assert [r.id for r in github.records] == ["g1"]
+        assert [r.id for r in bitbucket.records] == ["b1"]
+        assert [r.id for r in hosts.records] == ["h1"]
+        assert counted == (1, 0)
+        assert [r.id for r in first.records + rest.records] == ["g1", "b1"] and rest.next_token is None
+    finally:
+        store.close()
+
+
+def test_many_listing_shapes_are_answered_past_the_kept_number(tmp_path: object, record: MakeRecord) -> None:
+    store = open_store("sqlite://")
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1", data={f"f{i}": "x" for i in range(3)}))
+        with store.read(ACCOUNT) as reader:
+            for i in range(SHAPES_KEPT + 5):
+                assert reader.count("connection", where={f"f{i % 3}": "x", f"g{i}": "y"}) == 0
+            assert reader.count("connection", where={"f0": "x"}) == 1
+    finally:
+        store.close()
+
+
+def test_a_reader_is_unusable_after_its_read(store_url: str) -> None:
+    store = open_store(store_url)
+    try:
+        with store.read(ACCOUNT) as reader:
+            pass
+        with pytest.raises(StoreError, match="ended"):
+            reader.get("connection", "c1")
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["read", "read-that-raises"])
+def test_one_pooled_connection_writes_after_a_read_used_it(durable_url: str, record: MakeRecord,
+                                                           fails: bool) -> None:
+    """PostgreSQL reads set REPEATABLE READ, READ ONLY on the driver's connection: with a pool of one,
+    the next write transaction gets that same connection back and must be able to write."""
+    store = open_store(durable_url, pool_size=1)
+    try:
+        for n in range(3):
+            try:
+                with store.read(ACCOUNT) as reader:
+                    reader.list("connection")
+                    if fails:
+                        reader.tags(arn_of("connection", "missing"))
+            except NotFound:
+                assert fails
+            with store.transaction(ACCOUNT) as tx:
+                tx.insert(record(f"c{n}"))
+        with store.read(ACCOUNT) as reader:
+            assert [r.id for r in reader.list("connection").records] == ["c0", "c1", "c2"]
+    finally:
+        store.close()
+
+
+def test_a_read_on_postgresql_is_one_snapshot(postgres_url: str, record: MakeRecord) -> None:
+    """A write committed between two statements of one read is not seen by the second."""
+    store = open_store(postgres_url)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1"))
+        with store.read(ACCOUNT) as reader:
+            before = reader.count("connection")
+            with store_twin(postgres_url) as other, other.transaction(ACCOUNT) as tx:
+                tx.insert(record("c2"))
+            assert reader.count("connection") == before == 1
+        with store.read(ACCOUNT) as reader:
+            assert reader.count("connection") == 2
+    finally:
+        store.close()
+
+
+class store_twin:  # noqa: N801 - used as a context manager, like open_store's result
+    """A second store on the same database (another replica), closed on exit."""
+
+    def __init__(self, url: str) -> None:
+        self._store = open_store(url)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self._store
+
+    def __exit__(self, *_: object) -> None:
+        self._store.close()
