@@ -1,4 +1,4 @@
-"""CPU time per GetConnection on the server's request path, IAM enforced, with an optional profile.
+"""CPU time per GetConnection (or TagResource) on the server's request path, IAM enforced, with an optional profile.
 
     .venv/bin/python benchmarks/profile_request.py [--calls N] [--profile] [--top K] [--sort cumulative|tottime]
 
@@ -6,7 +6,8 @@ Builds the real components (`build_components`, what `codeconn serve` builds) on
 fresh data directory and serves them in-process; through boto3 the root creates
 an IAM user with a policy (a ProviderType condition on CreateConnection, an ARN
 pattern on GetConnection), an access key, and, as that user, a connection. One
-GetConnection of the user, signed by botocore, is captured on its way out; then
+GetConnection of the user (`--operation TagResource`: one tag on the connection),
+signed by botocore, is captured on its way out; then
 the same signed request is answered N times, timed per call by wall clock and by
 process CPU time (`time.process_time`):
 
@@ -59,7 +60,7 @@ POLICY = {
     "Statement": [
         {"Effect": "Allow", "Action": "codestar-connections:CreateConnection", "Resource": "*",
          "Condition": {"StringEquals": {"codestar-connections:ProviderType": "GitHub"}}},
-        {"Effect": "Allow", "Action": "codestar-connections:GetConnection",
+        {"Effect": "Allow", "Action": ["codestar-connections:GetConnection", "codestar-connections:TagResource"],
          "Resource": f"arn:aws:codestar-connections:us-east-1:{ACCOUNT}:connection/*"},
     ],
 }
@@ -98,8 +99,12 @@ def client(url: str, service: str, key: str = "test", secret: str = "test") -> A
                         aws_secret_access_key=secret, config=NO_RETRIES)
 
 
-def set_up(url: str) -> Captured:
-    """The user, its policy, its key and a connection; returns one signed GetConnection of that user."""
+OPERATIONS = ("GetConnection", "TagResource")
+
+
+def set_up(url: str, operation: str = "GetConnection") -> Captured:
+    """The user, its policy, its key and a connection; returns one signed `operation` of that user
+    (GetConnection, or TagResource of one tag on the connection)."""
     iam = client(url, "iam")
     iam.create_user(UserName="profiled")
     iam.put_user_policy(UserName="profiled", PolicyName="connections", PolicyDocument=json.dumps(POLICY))
@@ -114,8 +119,11 @@ def set_up(url: str) -> Captured:
                         for name, value in request.headers.items())
         captured.append(Captured(request.method, httpx.URL(request.url), headers, body))
 
-    user.meta.events.register("before-send.codestar-connections.GetConnection", capture)
-    user.get_connection(ConnectionArn=arn)
+    user.meta.events.register(f"before-send.codestar-connections.{operation}", capture)
+    if operation == "TagResource":
+        user.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "profiled"}])
+    else:
+        user.get_connection(ConnectionArn=arn)
     return captured[0]
 
 
@@ -145,7 +153,7 @@ def timed(path: str, calls: int, call: Callable[[], int]) -> Timing:
         cpu.append(time.process_time() - c0)
         wall.append(time.perf_counter() - w0)
         if status != 200:
-            raise SystemExit(f"{path}: GetConnection answered {status}")
+            raise SystemExit(f"{path}: the request answered {status}")
     return Timing(path, calls, tuple(wall), tuple(cpu))
 
 
@@ -175,7 +183,7 @@ def measure_asgi(app: Starlette, captured: Captured, calls: int) -> Timing:
                 cpu.append(time.process_time() - c0)
                 wall.append(time.perf_counter() - w0)
                 if status != 200:
-                    raise SystemExit(f"asgi: GetConnection answered {status}")
+                    raise SystemExit(f"asgi: the request answered {status}")
             return Timing("asgi", calls, tuple(wall), tuple(cpu))
 
     return asyncio.run(run())
@@ -194,14 +202,16 @@ def profile(edge: Edge, captured: Captured, calls: int, top: int, sort: str = "c
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=2000, help="GetConnection calls per path (default 2000)")
+    parser.add_argument("--calls", type=int, default=2000, help="calls per path (default 2000)")
     parser.add_argument("--profile", action="store_true", help="also profile the edge loop with cProfile")
     parser.add_argument("--top", type=int, default=40, help="profile entries to print (default 40)")
+    parser.add_argument("--operation", default="GetConnection", choices=OPERATIONS,
+                        help="the request answered (default GetConnection)")
     parser.add_argument("--sort", default="cumulative", choices=["cumulative", "tottime"],
                         help="order of the profile entries (default cumulative)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="codeconn-profile-") as tmp, running_app(Path(tmp)) as (app, url):
-        captured = set_up(url)
+        captured = set_up(url, args.operation)
         edge: Edge = app.state.edge
         timings = [measure_edge(edge, captured, args.calls), measure_asgi(app, captured, args.calls)]
         report = profile(edge, captured, args.calls, args.top, args.sort) if args.profile else ""

@@ -77,7 +77,7 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                 registry=registry, audit=audit, service_models=service_models,
                 iam_catalog=iam_catalog, clock=clock)
-    workers = Workers(edge, config.limits.worker_threads)
+    workers = Workers(edge, config.limits.worker_threads, running=config.running_requests)
 
     async def health(request: Request) -> Response:
         if request.method != "GET":  # answered, like any refusal, in an AWS shape
@@ -87,7 +87,6 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
                 "accountId": config.account_id, "region": config.region, "iam": config.iam.value}
         return JSONResponse(body, status_code=200 if healthy else 503)
 
-
     git = GitEndpoint(store=store, secrets=secrets, authorizer=authorizer, audit=audit, iam_catalog=iam_catalog,
                       authenticator=GitAuthenticator(directory, service_models.regions.get("codestar-connections", ())),
                       remotes=git_remotes or LocalGitRemotes(config.repositories_root), clock=clock,
@@ -95,15 +94,17 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     console = build_console(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                             registry=registry, audit=audit, service_models=service_models, iam_catalog=iam_catalog,
                             providers=providers or local_providers(config), clock=clock)
-    app = Starlette(routes=[
+    claimed = [
         Route(HEALTH_PATH, health, methods=AWS_METHODS),
         *callback_routes(console.callback_hook),
         Route(GIT_PATH, git),
         *console.routes(),
         *routes,
-        Route("/{path:path}", AwsEndpoint(workers, config.limits.body_timeout), methods=AWS_METHODS),
-    ])
-    app.add_middleware(_Guard, policy=OriginPolicy.for_server(config.host, config.allowed_hosts), workers=workers)
+    ]
+    endpoint = AwsEndpoint(workers, config.limits.body_timeout)
+    app = Starlette(routes=[*claimed, Route("/{path:path}", endpoint, methods=AWS_METHODS)])
+    app.add_middleware(_Guard, policy=OriginPolicy.for_server(config.host, config.allowed_hosts), workers=workers,
+                       aws=endpoint, claimed=_literal_prefixes(claimed))
     app.state.edge = edge
     app.state.console = console
     app.state.config = config
@@ -111,18 +112,30 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
 
 
 class _Guard:
-    """Refuses, before any route, foreign Hosts, cross-site browser requests and methods the endpoint lacks."""
+    """Refuses, before any route, foreign Hosts, cross-site browser requests and methods the endpoint lacks.
 
-    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers) -> None:
+    A request whose path no other route could claim (it starts with none of their
+    literal prefixes: `claimed`, or None when a route has no path to tell) goes
+    straight to the AWS endpoint, `aws`, which Starlette's router would reach last:
+    every API call skips the routing and exception layers (issue 13).
+    """
+
+    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers, aws: ASGIApp | None = None,
+                 claimed: tuple[str, ...] | None = None) -> None:
         self.app = app
         self.policy = policy
         self.workers = workers
+        self._aws = aws if claimed is not None else None
+        self._claimed = claimed or ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             problem = self._problem(scope)
             if problem is not None:
                 await send_answer(send, await self.workers.answer(scope, b"", problem))
+                return
+            if self._aws is not None and not scope["path"].startswith(self._claimed):
+                await self._aws(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -136,6 +149,18 @@ class _Guard:
         if method not in AWS_METHODS:  # methods are case-sensitive (RFC 9110): `post` is not POST
             return MethodNotAllowed(f"The method {method[:40]} is not allowed against this resource.")
         return None
+
+
+def _literal_prefixes(routes: Sequence[BaseRoute]) -> tuple[str, ...] | None:
+    """What every path `routes` match starts with: each route's path up to its first parameter.
+    None when a route has no path (a Host route): then only the router can tell."""
+    prefixes = []
+    for route in routes:
+        path = getattr(route, "path", None)
+        if not isinstance(path, str):
+            return None
+        prefixes.append(path.split("{", 1)[0] or "/")
+    return tuple(prefixes)
 
 
 def _store_answers(store: Store) -> bool:

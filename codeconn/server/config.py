@@ -103,6 +103,16 @@ class ServeConfig:
         return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/oauth/callback"
 
     @property
+    def running_requests(self) -> int:
+        """API requests worked on at once (`server.workers`): `limits.running_requests` when set; else 1
+        with SQLite, whose reads are in-process work, and 3 with PostgreSQL, whose round trips a
+        request waits through while another works (measured in benchmarks/server.py, issue 13)."""
+        if self.limits.running_requests is not None:
+            return self.limits.running_requests
+        scheme = (self.database_url or "").split(":", 1)[0].split("+", 1)[0].lower()
+        return 3 if scheme in ("postgresql", "postgres") else 1
+
+    @property
     def audit_path(self) -> Path:
         """Where the audit log lives: one JSON line per call, in the data directory."""
         return self.data_dir / AUDIT_FILE_NAME

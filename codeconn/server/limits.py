@@ -12,6 +12,9 @@
                         past it the request is a 400 in the protocol family's shape
     worker_threads      requests worked on at once, each in a worker thread, never on the
                         event loop (`/_codeconn/health` answers while they work)
+    running_requests    of those, how many run their Python at once; the others count only
+                        while presumed blocked (`server.workers`). None: by the database
+                        (`ServeConfig.running_requests`)
 
 Body sizes are the wire layer's (`codeconn.wire.limits.BODY_LIMITS`): they are part
 of each protocol. `Limits()` holds `codeconn serve`'s values; tests shorten the
@@ -33,6 +36,7 @@ class Limits:
     max_connections: int = 768
     max_header_bytes: int = 16 * 1024
     worker_threads: int = 32
+    running_requests: int | None = None
 
 
 __all__ = ["Limits"]

@@ -13,7 +13,6 @@ every API call takes (they were about a tenth of the event loop's time per call)
 from __future__ import annotations
 
 import asyncio
-import os
 
 import anyio
 import anyio.to_thread
@@ -32,19 +31,20 @@ Answer = tuple[int, dict[str, str], bytes]
 
 
 class Workers:
-    """Runs the edge in worker threads: one request at a time per `running`, more while some are blocked.
+    """Runs the edge in worker threads: `running` requests at a time, more while some are blocked.
 
     CPython runs one thread's Python at a time, and a thread gives the interpreter
     up at every sqlite3 call, lock and write. With 16 requests in 16 threads the
     interpreter changed hands hundreds of times per GetConnection (about 350 context
     switches each, a third of the process's CPU time in the kernel), and the server
     answered 500 GetConnection/s where one thread answered 720 (issue 13). So only
-    `running` requests work at once (one by default), taken in arrival order, while
-    the event loop reads and writes the others. A request still working after
-    `blocked_after` seconds is presumed to wait on something outside the process (a
-    code host's API, PostgreSQL, a lock a slow writer holds) and stops counting, so
-    the next one starts: a slow call never holds the others up, and at most `count`
-    threads work in all.
+    `running` requests work at once, taken in arrival order, while the event loop
+    reads and writes the others (`ServeConfig.running_requests`: one with SQLite,
+    three with PostgreSQL, whose round trips a request waits through). A request
+    still working after `blocked_after` seconds is presumed to wait on something
+    outside the process (a code host's API, a lock a slow writer holds) and stops
+    counting, so the next one starts: a slow call never holds the others up, and at
+    most `count` threads work in all.
     """
 
     def __init__(self, edge: Edge, count: int, *, running: int = 1,

@@ -11,8 +11,14 @@ check-then-write transaction can never fail half way with "database is locked".
 shared by every thread, which the store serialises with a lock.
 
 PostgreSQL (`postgresql://`, `postgres://`, `postgresql+psycopg://`): psycopg 3,
-pre-ping (replicas outlive database restarts), a 30 s lock timeout so a stuck
-transaction cannot block an account forever.
+a 30 s lock timeout so a stuck transaction cannot block an account forever, and
+a ping of a connection that has sat in the pool for `PING_AFTER_IDLE_SECONDS` or
+more before it is handed out (replicas outlive database restarts): a dead one is
+replaced there, through SQLAlchemy's DisconnectionError, unseen by the caller.
+SQLAlchemy's own pre-ping pinged on every checkout: two of a GetConnection's nine
+round trips to the database (issue 13). A connection used within the last second
+is not pinged; one that broke meanwhile fails that one request, and is thrown away
+(SQLAlchemy's invalidation, or the store's on a failed read), never handed out again.
 
 The pool (issue 13) keeps `pool_size` connections open, as many as the server has
 worker threads, so a request never opens a connection (nor runs the connect hook's
@@ -32,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.pool import StaticPool
 
 from codeconn.store.base import StoreError
@@ -42,6 +48,9 @@ DEFAULT_SQLITE_NAME = "codeconn.sqlite3"
 BUSY_TIMEOUT_SECONDS = 30
 POSTGRES_LOCK_TIMEOUT_MS = 30_000
 DEFAULT_POOL_SIZE = 32  # `Limits.worker_threads`' default
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED = "codeconn_returned"  # the pool record's note of when its connection came back
+_PG_EMPTY_QUERY = 0  # psycopg.pq.ExecStatus.EMPTY_QUERY: the answer to ";"
 POOL_OVERFLOW = 16
 
 
@@ -136,10 +145,27 @@ def _postgresql(url: URL, pool_size: int) -> Engine:
     options = " ".join([*([given] if isinstance(given, str) else given),
                         f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"]).strip()
     url = url.set(drivername="postgresql+psycopg").difference_update_query(["options"])
-    return create_engine(
+    engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
         connect_args={"application_name": "codeconn", "connect_timeout": 10, "options": options},
     )
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return  # new, or used a moment ago
+        try:
+            answered = dbapi_connection.pgconn.exec_(b";").status == _PG_EMPTY_QUERY  # outside any transaction
+        except Exception:  # noqa: BLE001 - any failure to answer is a dead connection
+            answered = False
+        if not answered:
+            raise DisconnectionError("the pooled connection did not answer; it is replaced")
+
+    return engine

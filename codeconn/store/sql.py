@@ -81,16 +81,24 @@ _TAGS_BY_ARN = (select(tag_rows.c.key, tag_rows.c.value)  # one row of NULLs for
                 .where(records.c.arn == bindparam("arn")).order_by(tag_rows.c.key))
 
 
+def _upserts_of(table: Any, make: Any) -> Any:
+    statement = make(table)
+    return statement.on_conflict_do_update(index_elements=list(table.primary_key.columns),
+                                           set_={"value": statement.excluded.value})
+
+
+# Writes made on every tagging and every transaction, per dialect (both have ON CONFLICT).
+_TAG_UPSERTS = {"sqlite": _upserts_of(tag_rows, sqlite_insert), "postgresql": _upserts_of(tag_rows, postgresql_insert)}
+_ACCOUNT_INSERTS = {name: make(accounts).values(account_id=bindparam("account_id")).on_conflict_do_nothing()
+                    for name, make in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+_ACCOUNT_LOCK = select(accounts.c.account_id).where(accounts.c.account_id == bindparam("account_id")).with_for_update()
+
+
 def _to_record(row: tuple[Any, ...]) -> Record:
     """A record from a `select(records)` row (the table's column order)."""
     (_seq, account_id, kind, id, arn, name, lookup, data, created_at, updated_at) = row
     return Record(account_id=account_id, kind=kind, id=id, arn=arn, name=name, data=data,
                   created_at=created_at, updated_at=updated_at, lookup=lookup)
-
-
-def _upsert(conn: Connection) -> Any:
-    """The dialect's INSERT, which has ON CONFLICT on both SQLite and PostgreSQL."""
-    return postgresql_insert if conn.dialect.name == "postgresql" else sqlite_insert
 
 
 def _decode_cursor(after: str) -> int:
@@ -119,10 +127,13 @@ class SqlReader:
     def account_id(self) -> str | None:
         return self._account_id
 
-    def _rows(self, statement: Any, values: Mapping[str, Any], shape: Hashable | None = None) -> list[tuple[Any, ...]]:
+    def _live_cursor(self) -> Any:
         if self._cursor is None:
             raise StoreError("this transaction has ended; open a new one")
-        return self._statements.all(self._cursor, statement, values, shape=shape)
+        return self._cursor
+
+    def _rows(self, statement: Any, values: Mapping[str, Any], shape: Hashable | None = None) -> list[tuple[Any, ...]]:
+        return self._statements.all(self._live_cursor(), statement, values, shape=shape)
 
     def _close(self) -> None:
         self._cursor = None
@@ -314,11 +325,8 @@ class SqlTx(SqlReader):
         for key, value in tags.items():
             if not isinstance(key, str) or not isinstance(value, str):
                 raise ValueError("tag keys and values must be strings")
-        statement = _upsert(self._conn)(tag_rows)
-        statement = statement.on_conflict_do_update(index_elements=[tag_rows.c.record_seq, tag_rows.c.key],
-                                                    set_={"value": statement.excluded.value})
-        self._conn.execute(statement, [{"record_seq": seq, "key": key, "value": value}
-                                       for key, value in tags.items()])
+        self._statements.run_many(self._live_cursor(), _TAG_UPSERTS[self._statements.dialect_name],
+                                  [{"record_seq": seq, "key": key, "value": value} for key, value in tags.items()])
 
     def remove_tags(self, arn: str, keys: Iterable[str]) -> None:
         seq = self._owned_seq(arn)
@@ -331,12 +339,13 @@ def _in_account_kind(account_id: str, kind: str) -> ColumnElement[bool]:
     return and_(records.c.account_id == account_id, records.c.kind == kind)
 
 
-def _lock_account(conn: Connection, account_id: str) -> None:
+def _lock_account(tx: SqlTx) -> None:
     """Hold the account's row lock until the transaction ends (a no-op clause on SQLite)."""
-    query = select(accounts.c.account_id).where(accounts.c.account_id == account_id).with_for_update()
-    if conn.execute(query).first() is None:
-        conn.execute(_upsert(conn)(accounts).values(account_id=account_id).on_conflict_do_nothing())
-        conn.execute(query).one()
+    values = {"account_id": tx.account_id}
+    if not tx._rows(_ACCOUNT_LOCK, values):
+        tx._statements.run_many(tx._live_cursor(), _ACCOUNT_INSERTS[tx._statements.dialect_name], [values])
+        if not tx._rows(_ACCOUNT_LOCK, values):
+            raise StoreError(f"the row of account {tx.account_id} could not be made")
 
 
 class SqlStore:
@@ -380,7 +389,7 @@ class SqlStore:
             tx = SqlTx(conn, self._statements, account_id)
             try:
                 with conn.begin():
-                    _lock_account(conn, account_id)
+                    _lock_account(tx)
                     yield tx
             finally:
                 tx._close()

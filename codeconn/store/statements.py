@@ -23,10 +23,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ClauseElement, Select
+from sqlalchemy.sql.compiler import SQLCompiler
 
 SHAPES_KEPT = 256
 
@@ -44,8 +45,8 @@ class Compiled:
     results: tuple[Processor | None, ...]  # per selected column, the conversion of what the driver returns
 
     @classmethod
-    def of(cls, statement: Select[Any], dialect: Dialect) -> Compiled:
-        compiled = statement.compile(dialect=dialect)
+    def of(cls, statement: ClauseElement, dialect: Dialect) -> Compiled:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         binds = {}
         defaults = {name: bind.effective_value for name, bind in compiled.binds.items()}
         for name, bind in compiled.binds.items():
@@ -53,8 +54,8 @@ class Compiled:
             if processor is not None:
                 binds[name] = processor
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
-        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in statement.selected_columns)
+        selected = statement.selected_columns if isinstance(statement, Select) else ()
+        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
         return cls(compiled.string, names, defaults, binds, results)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
@@ -76,11 +77,11 @@ class Statements:
     def __init__(self, dialect: Dialect) -> None:
         self._dialect = dialect
         self.dialect_name: str = dialect.name
-        self._by_statement: dict[int, tuple[Select[Any], Compiled]] = {}
+        self._by_statement: dict[int, tuple[ClauseElement, Compiled]] = {}
         self._by_shape: OrderedDict[Hashable, Compiled] = OrderedDict()
         self._lock = threading.Lock()
 
-    def compiled(self, statement: Select[Any], shape: Hashable | None = None) -> Compiled:
+    def compiled(self, statement: ClauseElement, shape: Hashable | None = None) -> Compiled:
         """`statement` compiled: by its identity (kept for good), or by `shape` (the last SHAPES_KEPT)."""
         if shape is None:
             found = self._by_statement.get(id(statement))
@@ -102,7 +103,12 @@ class Statements:
                 self._by_shape.popitem(last=False)
         return made
 
-    def all(self, cursor: Any, statement: Select[Any], values: Mapping[str, Any], *,
+    def run_many(self, cursor: Any, statement: ClauseElement, rows: list[Mapping[str, Any]]) -> None:
+        """`statement` (an insert, an upsert) once per parameter set in `rows`, on the DB-API `cursor`."""
+        compiled = self.compiled(statement)
+        cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
+
+    def all(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], *,
             shape: Hashable | None = None) -> list[tuple[Any, ...]]:
         """Every row of `statement` with `values`, run on the DB-API `cursor`, converted."""
         compiled = self.compiled(statement, shape)

@@ -8,6 +8,7 @@ import pytest
 
 from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig, is_loopback
 from codeconn.server.errors import ConfigError
+from codeconn.server.limits import Limits
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
@@ -76,3 +77,12 @@ def test_serving_in_thread_answers_then_releases_its_port() -> None:
         port = int(url.rsplit(":", 1)[1])
     with socket.create_server(("127.0.0.1", port)):  # free again once the block has ended
         pass
+
+
+def test_requests_run_one_at_a_time_on_sqlite_and_three_at_a_time_on_postgresql() -> None:
+    """PostgreSQL's round trips are waits another request can use; SQLite's reads are in-process work."""
+    assert ServeConfig().running_requests == 1
+    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").running_requests == 1
+    for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db", "PostgreSQL://h/d"):
+        assert ServeConfig(database_url=url).running_requests == 3
+    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(running_requests=5)).running_requests == 5

@@ -3,14 +3,22 @@ a pooled connection that a read used is handed out again exactly as the pool gav
 
 from __future__ import annotations
 
-from datetime import timezone
+from collections.abc import Callable
+from datetime import datetime, timezone
 
 import pytest
-from conftest import ACCOUNT, EPOCH, MakeRecord, arn_of
 
-from codeconn.store import NotFound, StoreError
+from codeconn.store import NotFound, Record, StoreError
 from codeconn.store.sql import open_store
 from codeconn.store.statements import SHAPES_KEPT
+
+ACCOUNT = "111122223333"  # as the fixtures' records (conftest.py)
+EPOCH = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
+MakeRecord = Callable[..., Record]
+
+
+def arn_of(kind: str, id: str) -> str:
+    return f"arn:aws:codeconnections:us-west-2:{ACCOUNT}:{kind}/{id}"
 
 
 def test_a_read_gives_back_aware_utc_datetimes_and_decoded_json(store_url: str, record: MakeRecord) -> None:
@@ -130,3 +138,60 @@ class store_twin:  # noqa: N801 - used as a context manager, like open_store's r
 
     def __exit__(self, *_: object) -> None:
         self._store.close()
+
+
+def _terminate_backends(url: str) -> int:
+    """What a database restart does to a replica's pooled connections: every one of them is cut."""
+    admin = open_store(url, pool_size=1)
+    raw = admin.engine.raw_connection()
+    try:
+        raw.driver_connection.autocommit = True
+        cursor = raw.cursor()
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE application_name = 'codeconn' AND pid <> pg_backend_pid()")
+        return len(cursor.fetchall())
+    finally:
+        raw.invalidate()
+        admin.close()
+
+
+def test_a_pooled_connection_cut_while_idle_is_replaced_unseen(postgres_url: str, record: MakeRecord,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Connections idle for PING_AFTER_IDLE_SECONDS are pinged when handed out; a dead one is replaced."""
+    from codeconn.store import engines
+
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)
+    store = open_store(postgres_url, pool_size=2)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1"))
+        with store.read(ACCOUNT) as reader:
+            assert reader.get("connection", "c1") is not None
+        assert _terminate_backends(postgres_url) >= 1
+        with store.read(ACCOUNT) as reader:
+            assert reader.get("connection", "c1") is not None
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c2"))
+        with store.read(ACCOUNT) as reader:
+            assert reader.count("connection") == 2
+    finally:
+        store.close()
+
+
+def test_a_connection_cut_between_uses_fails_one_read_and_is_not_handed_out_again(
+        postgres_url: str, record: MakeRecord, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Within the ping window nothing checks the connection: the read on it fails, and it is thrown away."""
+    from codeconn.store import engines
+
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    store = open_store(postgres_url, pool_size=1)
+    try:
+        with store.read(ACCOUNT) as reader:
+            reader.count("connection")
+        assert _terminate_backends(postgres_url) == 1
+        with pytest.raises(Exception), store.read(ACCOUNT) as reader:  # noqa: B017, PT011 - the driver's error
+            reader.count("connection")
+        with store.read(ACCOUNT) as reader:
+            assert reader.count("connection") == 0
+    finally:
+        store.close()
