@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -43,6 +43,11 @@ class Compiled:
     defaults: Mapping[str, Any]  # every parameter's value when the caller gives none (literals included)
     binds: Mapping[str, Processor]  # the dialect's conversions of parameter values
     results: tuple[Processor | None, ...]  # per selected column, the conversion of what the driver returns
+    _converted: tuple[tuple[int, Processor], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        converted = tuple((index, p) for index, p in enumerate(self.results) if p is not None)
+        object.__setattr__(self, "_converted", converted)
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect) -> Compiled:
@@ -67,8 +72,19 @@ class Compiled:
         return tuple(merged[name] for name in self.names)
 
     def row(self, raw: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(value if processor is None or value is None else processor(value)
-                     for processor, value in zip(self.results, raw, strict=True))
+        if not self.converted:
+            return tuple(raw)
+        values = list(raw)
+        for index, processor in self.converted:
+            value = values[index]
+            if value is not None:
+                values[index] = processor(value)
+        return tuple(values)
+
+    @property
+    def converted(self) -> tuple[tuple[int, Processor], ...]:
+        """(column index, conversion) for the columns that have one."""
+        return self._converted
 
 
 class Statements:
@@ -102,6 +118,13 @@ class Statements:
             while len(self._by_shape) > SHAPES_KEPT:
                 self._by_shape.popitem(last=False)
         return made
+
+    def run(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], *,
+            shape: Hashable | None = None) -> int:
+        """`statement` (a write) with `values` on the DB-API `cursor`; the rows it touched."""
+        compiled = self.compiled(statement, shape)
+        cursor.execute(compiled.sql, compiled.parameters(values))
+        return int(cursor.rowcount)
 
     def run_many(self, cursor: Any, statement: ClauseElement, rows: list[Mapping[str, Any]]) -> None:
         """`statement` (an insert, an upsert) once per parameter set in `rows`, on the DB-API `cursor`."""

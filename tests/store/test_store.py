@@ -370,7 +370,7 @@ def test_the_default_url_is_a_sqlite_file_in_the_data_dir(tmp_path: Any, record:
 def test_all_is_complete_and_sorted() -> None:
     exported = set(store_package.__all__)
     public = {name for name in vars(store_package) if not name.startswith("_")} - {
-        "base", "engines", "migrations", "schema", "secrets", "sql", "statements"}
+        "base", "engines", "migrations", "reader", "schema", "secrets", "sql", "statements", "writer"}
     assert public == exported
     assert store_package.__all__ == sorted(store_package.__all__, key=lambda n: (not n.isupper(), n))
 
