@@ -14,6 +14,7 @@ signature and any session token, and a log line must never hold a secret.
 
 from __future__ import annotations
 
+import gc
 import signal
 import socket
 import sys
@@ -115,6 +116,7 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
                     background.start()
                 if components.triggers is not None:
                     components.triggers.start()
+                settle_heap()
                 try:
                     server.run(sockets=[listener])
                 finally:
@@ -127,6 +129,15 @@ def run(config: ServeConfig, factory: ComponentsFactory, *, out: TextIO | None =
     finally:
         listener.close()
     _print(out, "codeconn stopped.")
+
+
+def settle_heap() -> None:
+    """Put what the server built at start (service models, the IAM catalog, compiled
+    policies: some 100,000 objects) out of the cyclic collector's reach. Each full
+    collection walked them all, stopping every request for up to 70 ms: most of the
+    API's p99 at 16 connections (issue 13). They live as long as the process anyway."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextmanager
