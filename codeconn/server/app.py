@@ -170,7 +170,7 @@ def _store_answers(store: Store) -> bool:
     One real, indexed query: opening a read sends nothing to PostgreSQL (psycopg
     begins a transaction with its first statement), so an empty read proved nothing."""
     try:
-        with store.read() as reader:
+        with store.read(single_statement=True) as reader:
             reader.get_by_arn(HEALTH_PROBE_ARN)
             return True
     except Exception:  # noqa: BLE001 - any failure to read is "unavailable"

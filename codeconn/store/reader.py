@@ -52,10 +52,12 @@ def _decode_cursor(after: str) -> int:
 class SqlReader:
     """Reads inside one open database transaction; unusable once it has ended."""
 
-    def __init__(self, cursor: Any, statements: Statements, account_id: str | None) -> None:
+    def __init__(self, cursor: Any, statements: Statements, account_id: str | None, *,
+                 statements_left: int | None = None) -> None:
         self._cursor: Any = cursor
         self._statements = statements
         self._account_id = account_id
+        self._statements_left = statements_left  # None: any number, in one transaction
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(account_id={self._account_id!r})"
@@ -70,7 +72,12 @@ class SqlReader:
         return self._cursor
 
     def _rows(self, statement: Any, values: Mapping[str, Any], shape: Hashable | None = None) -> list[tuple[Any, ...]]:
-        return self._statements.all(self._live_cursor(), statement, values, shape=shape)
+        cursor = self._live_cursor()
+        if self._statements_left is not None:
+            if self._statements_left < 1:
+                raise StoreError("this read was opened for a single statement; open a read without single_statement")
+            self._statements_left -= 1
+        return self._statements.all(cursor, statement, values, shape=shape)
 
     def _close(self) -> None:
         self._cursor = None

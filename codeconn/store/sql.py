@@ -94,20 +94,38 @@ class SqlStore:
                 raw.close()  # back to the pool, which rolls back anything left open
 
     @contextmanager
-    def read(self, account_id: str | None = None) -> Iterator[SqlReader]:
+    def read(self, account_id: str | None = None, *, single_statement: bool = False) -> Iterator[SqlReader]:
         """On the pooled DB-API connection itself (see SqlReader): SQLite's deferred BEGIN, or
-        psycopg's own BEGIN at REPEATABLE READ, READ ONLY; ended without writing anything."""
+        psycopg's own BEGIN at REPEATABLE READ, READ ONLY; ended without writing anything.
+        A `single_statement` read runs its one statement in autocommit: no BEGIN, no end."""
         with self._hold(), self._read_lock or nullcontext():
             raw = self._engine.raw_connection()
             try:
-                with self._snapshot(raw) as cursor:
-                    reader = SqlReader(cursor, self._statements, account_id)
+                with (self._autocommit(raw) if single_statement else self._snapshot(raw)) as cursor:
+                    reader = SqlReader(cursor, self._statements, account_id,
+                                       statements_left=1 if single_statement else None)
                     try:
                         yield reader
                     finally:
                         reader._close()
             finally:
                 raw.close()  # back to the pool, which rolls back anything left open
+
+    @contextmanager
+    def _autocommit(self, raw: Any) -> Iterator[Any]:
+        if not self._postgresql:  # pysqlite's own transactions are off: a lone SELECT is its own snapshot
+            yield raw.cursor()
+            return
+        driver = raw.driver_connection
+        driver.autocommit = True
+        try:
+            yield raw.cursor()
+        finally:
+            try:
+                driver.autocommit = False  # as the pool handed it out
+            except Exception:
+                raw.invalidate()  # a broken connection is never handed out again
+                raise
 
     @contextmanager
     def _snapshot(self, raw: Any) -> Iterator[Any]:

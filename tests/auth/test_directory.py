@@ -72,20 +72,21 @@ def test_callers_are_reused_until_the_account_changes(bench: Bench) -> None:
 def test_a_known_key_costs_one_read_until_the_account_changes(bench: Bench, monkeypatch: pytest.MonkeyPatch) -> None:
     alice = bench.user("alice", allow("iam:ListUsers"))
     key_id = alice.access_key_id or ""
-    reads: list[str | None] = []
+    reads: list[tuple[str | None, bool]] = []
     opened = bench.store.read
 
-    def counted(account_id: str | None = None) -> Any:
-        reads.append(account_id)
-        return opened(account_id)
+    def counted(account_id: str | None = None, *, single_statement: bool = False) -> Any:
+        reads.append((account_id, single_statement))
+        return opened(account_id, single_statement=single_statement)
 
     monkeypatch.setattr(bench.store, "read", counted)
     assert bench.caller_of(key_id) is alice
-    assert reads == [None]  # the key and its account's generation, in one snapshot
+    assert reads == [(None, True)]  # known since it signed: its account's generation only, one statement
     bench.iam("CreateUser", UserName="bob")
     reads.clear()
     assert bench.caller_of(key_id) is not alice
-    assert reads == [None, ACCOUNT]  # a new generation: the principal is read again
+    # A new generation: the key is read again with it, then the principal.
+    assert reads == [(None, True), (None, False), (ACCOUNT, False)]
 
 
 def test_a_session_caller(bench: Bench) -> None:

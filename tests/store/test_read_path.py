@@ -195,3 +195,35 @@ def test_a_connection_cut_between_uses_fails_one_read_and_is_not_handed_out_agai
             assert reader.count("connection") == 0
     finally:
         store.close()
+
+
+def test_a_single_statement_read_answers_once_and_refuses_a_second_look_up(store_url: str,
+                                                                           record: MakeRecord) -> None:
+    store = open_store(store_url)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1"))
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            found = reader.get("connection", "c1")
+            with pytest.raises(StoreError, match="single statement"):
+                reader.tags(arn_of("connection", "c1"))
+        assert found is not None and found.id == "c1"
+    finally:
+        store.close()
+
+
+def test_a_connection_a_single_statement_read_used_goes_back_to_transactions(durable_url: str,
+                                                                            record: MakeRecord) -> None:
+    """On PostgreSQL the read runs in autocommit; with a pool of one, the next transaction and snapshot
+    read get that same connection back, and must still be transactions."""
+    store = open_store(durable_url, pool_size=1)
+    try:
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            reader.count("connection")
+        with pytest.raises(RuntimeError), store.transaction(ACCOUNT) as tx:
+            tx.insert(record("undone"))
+            raise RuntimeError("the caller fails: the insert must be rolled back")
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            assert reader.count("connection") == 0
+    finally:
+        store.close()
