@@ -16,9 +16,10 @@ the browser back during the handshake; the console's pages (`/console/`, built b
 Before any route, `_Guard` refuses a request whose Host is not the server's, a
 cross-site browser request or preflight (`origin.OriginPolicy`) and an HTTP method
 the endpoint does not take (OPTIONS, TRACE, lowercase `post`, ...); the edge
-answers each in the protocol family's shape and audits it. The AWS endpoint reads
-at most the protocol's body limit plus one byte, within `Limits.body_timeout`, and
-works on the request in a worker thread (at most `Limits.worker_threads` at once),
+answers each in the protocol family's shape and audits it. A path no other route
+claims goes from there straight to the AWS endpoint (`workers.AwsEndpoint`), which
+reads at most the protocol's body limit plus one byte, within `Limits.body_timeout`,
+and works on the request in a worker thread, taking turns (`workers.Workers`),
 never on the event loop.
 """
 
@@ -45,12 +46,12 @@ from codeconn.server.git_auth import GitAuthenticator
 from codeconn.server.git_endpoint import GitEndpoint
 from codeconn.server.git_remotes import GitRemotes, LocalGitRemotes
 from codeconn.server.origin import OriginPolicy
+from codeconn.server.workers import AwsEndpoint, Workers, send_answer
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.registry import Registry
 from codeconn.store import SecretBox, Store
 from codeconn.wire.model import ServiceModels
-from codeconn.server.workers import AwsEndpoint, Workers, send_answer
 from codeconn.wire.errors import AuthFailure, MethodNotAllowed, WireError, error_for
 from codeconn.wire.protocols import detect
 

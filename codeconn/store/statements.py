@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy.engine import Dialect
@@ -30,6 +30,7 @@ from sqlalchemy.sql import ClauseElement, Select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 SHAPES_KEPT = 256
+STATEMENTS_KEPT = 1024
 
 Processor = Callable[[Any], Any]
 
@@ -42,12 +43,7 @@ class Compiled:
     names: tuple[str, ...] | None  # positional parameter order; None: the driver takes a mapping
     defaults: Mapping[str, Any]  # every parameter's value when the caller gives none (literals included)
     binds: Mapping[str, Processor]  # the dialect's conversions of parameter values
-    results: tuple[Processor | None, ...]  # per selected column, the conversion of what the driver returns
-    _converted: tuple[tuple[int, Processor], ...] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        converted = tuple((index, p) for index, p in enumerate(self.results) if p is not None)
-        object.__setattr__(self, "_converted", converted)
+    converted: tuple[tuple[int, Processor], ...]  # (column index, conversion of what the driver returns)
 
     @classmethod
     def of(cls, statement: ClauseElement, dialect: Dialect) -> Compiled:
@@ -60,8 +56,9 @@ class Compiled:
                 binds[name] = processor
         names = tuple(compiled.positiontup or ()) if compiled.positional else None
         selected = statement.selected_columns if isinstance(statement, Select) else ()
-        results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
-        return cls(compiled.string, names, defaults, binds, results)
+        results = (column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected)
+        converted = tuple((index, processor) for index, processor in enumerate(results) if processor is not None)
+        return cls(compiled.string, names, defaults, binds, converted)
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         merged = {**self.defaults, **values}
@@ -80,11 +77,6 @@ class Compiled:
             if value is not None:
                 values[index] = processor(value)
         return tuple(values)
-
-    @property
-    def converted(self) -> tuple[tuple[int, Processor], ...]:
-        """(column index, conversion) for the columns that have one."""
-        return self._converted
 
 
 class Statements:
@@ -105,7 +97,8 @@ class Statements:
                 return found[1]
             made = Compiled.of(statement, self._dialect)
             with self._lock:  # the statement is kept alive with it, so its id is never reused
-                self._by_statement[id(statement)] = (statement, made)
+                if len(self._by_statement) < STATEMENTS_KEPT:  # past it, a caller builds statements per call
+                    self._by_statement[id(statement)] = (statement, made)
             return made
         with self._lock:
             cached = self._by_shape.get(shape)
@@ -139,4 +132,4 @@ class Statements:
         return [compiled.row(raw) for raw in cursor.fetchall()]
 
 
-__all__ = ["Compiled", "SHAPES_KEPT", "Statements"]
+__all__ = ["SHAPES_KEPT", "STATEMENTS_KEPT", "Compiled", "Statements"]
