@@ -122,12 +122,12 @@ class _Guard:
     every API call skips the routing and exception layers (issue 13).
     """
 
-    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers, aws: ASGIApp | None = None,
-                 claimed: tuple[str, ...] | None = None) -> None:
+    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers, aws: ASGIApp,
+                 claimed: tuple[str, ...] | None) -> None:
         self.app = app
         self.policy = policy
         self.workers = workers
-        self._aws = aws if claimed is not None else None
+        self._aws = aws if claimed is not None else None  # None: every request goes through the router
         self._claimed = claimed or ()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
