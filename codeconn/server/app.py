@@ -46,7 +46,7 @@ from codeconn.server.git_auth import GitAuthenticator
 from codeconn.server.git_endpoint import GitEndpoint
 from codeconn.server.git_remotes import GitRemotes, LocalGitRemotes
 from codeconn.server.origin import OriginPolicy
-from codeconn.server.workers import AwsEndpoint, Workers, send_answer
+from codeconn.server.workers import AwsEndpoint, Workers, lowered_headers, send_answer
 from codeconn.service.call import Authorize, CallerDirectory
 from codeconn.service.connections.provider_directory import ProviderDirectory
 from codeconn.service.registry import Registry
@@ -122,7 +122,7 @@ class _Guard:
     every API call skips the routing and exception layers (issue 13).
     """
 
-    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers, aws: ASGIApp,
+    def __init__(self, app: ASGIApp, policy: OriginPolicy, workers: Workers, aws: AwsEndpoint,
                  claimed: tuple[str, ...] | None) -> None:
         self.app = app
         self.policy = policy
@@ -132,17 +132,17 @@ class _Guard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            problem = self._problem(scope)
+            headers = lowered_headers(scope)
+            problem = self._problem(scope, headers)
             if problem is not None:
                 await send_answer(send, await self.workers.answer(scope, b"", problem))
                 return
             if self._aws is not None and not scope["path"].startswith(self._claimed):
-                await self._aws(scope, receive, send)
+                await self._aws.serve(scope, receive, send, headers)
                 return
         await self.app(scope, receive, send)
 
-    def _problem(self, scope: Scope) -> WireError | None:
-        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    def _problem(self, scope: Scope, headers: dict[str, str]) -> WireError | None:
         method: str = scope["method"]
         navigation = method == "GET" and scope.get("path") == CALLBACK_PATH
         refusal = self.policy.refusal(method, headers, navigation=navigation)

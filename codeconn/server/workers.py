@@ -102,8 +102,17 @@ class AwsEndpoint:
         self._body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body, problem = await read_body(scope, receive, self._body_timeout)
+        await self.serve(scope, receive, send, lowered_headers(scope))
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]) -> None:
+        """The request in `scope`, whose `headers` (names lower-cased) the caller has read already."""
+        body, problem = await read_body(headers, receive, self._body_timeout)
         await send_answer(send, await self._workers.answer(scope, body, problem))
+
+
+def lowered_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by lower-cased name (of a header sent twice, the last value)."""
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
 
 
 async def send_answer(send: Send, answer: Answer) -> None:
@@ -116,9 +125,8 @@ async def send_answer(send: Send, answer: Answer) -> None:
     await send({"type": "http.response.body", "body": payload})
 
 
-async def read_body(scope: Scope, receive: Receive, timeout: float) -> tuple[bytes, WireError | None]:
+async def read_body(headers: dict[str, str], receive: Receive, timeout: float) -> tuple[bytes, WireError | None]:
     """The body, read within `timeout`, at most the protocol's limit + 1 byte; or the problem reading it."""
-    headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
     protocol = detect(headers).NAME
     limit = BODY_LIMITS[protocol]
     declared = headers.get("content-length", "")
@@ -152,4 +160,4 @@ def http_request(scope: Scope, body: bytes) -> HttpRequest:
     return HttpRequest.build(scope["method"], path, scope.get("query_string", b"").decode("latin-1"), headers, body)
 
 
-__all__ = ["AwsEndpoint", "BLOCKED_AFTER_SECONDS", "Workers", "read_body", "send_answer"]
+__all__ = ["AwsEndpoint", "BLOCKED_AFTER_SECONDS", "Workers", "lowered_headers", "read_body", "send_answer"]

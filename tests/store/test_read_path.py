@@ -4,6 +4,7 @@ a pooled connection that a read used is handed out again exactly as the pool gav
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import closing
 from datetime import datetime, timezone
 
 import pytest
@@ -118,26 +119,13 @@ def test_a_read_on_postgresql_is_one_snapshot(postgres_url: str, record: MakeRec
             tx.insert(record("c1"))
         with store.read(ACCOUNT) as reader:
             before = reader.count("connection")
-            with store_twin(postgres_url) as other, other.transaction(ACCOUNT) as tx:
+            with closing(open_store(postgres_url)) as other, other.transaction(ACCOUNT) as tx:  # a replica
                 tx.insert(record("c2"))
             assert reader.count("connection") == before == 1
         with store.read(ACCOUNT) as reader:
             assert reader.count("connection") == 2
     finally:
         store.close()
-
-
-class store_twin:  # noqa: N801 - used as a context manager, like open_store's result
-    """A second store on the same database (another replica), closed on exit."""
-
-    def __init__(self, url: str) -> None:
-        self._store = open_store(url)
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        return self._store
-
-    def __exit__(self, *_: object) -> None:
-        self._store.close()
 
 
 def _terminate_backends(url: str) -> int:
