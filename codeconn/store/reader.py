@@ -34,6 +34,11 @@ _ACCOUNT_IDS = select(accounts.c.account_id).order_by(accounts.c.account_id)
 _TAGS_BY_ARN = (select(tag_rows.c.key, tag_rows.c.value)  # one row of NULLs for a record without tags
                 .select_from(records.outerjoin(tag_rows, tag_rows.c.record_seq == records.c.seq))
                 .where(records.c.arn == bindparam("arn")).order_by(tag_rows.c.key))
+_TAGGED_BY_ID = (select(records, tag_rows.c.key, tag_rows.c.value)  # the record once per tag (once if none)
+                 .select_from(records.outerjoin(tag_rows, tag_rows.c.record_seq == records.c.seq))
+                 .where(records.c.account_id == bindparam("account_id"), records.c.kind == bindparam("kind"),
+                        records.c.id == bindparam("id"))
+                 .order_by(tag_rows.c.key))
 
 
 def _to_record(row: tuple[Any, ...]) -> Record:
@@ -117,6 +122,12 @@ class SqlReader:
 
     def get(self, kind: str, id: str) -> Record | None:
         return self._one(_BY_ID, {"account_id": self._account(), "kind": kind, "id": id})
+
+    def get_with_tags(self, kind: str, id: str) -> tuple[Record, dict[str, str]] | None:
+        rows = self._rows(_TAGGED_BY_ID, {"account_id": self._account(), "kind": kind, "id": id})
+        if not rows:
+            return None
+        return _to_record(rows[0][:-2]), {row[-2]: row[-1] for row in rows if row[-2] is not None}
 
     def get_by_arn(self, arn: str) -> Record | None:
         return self._one(_BY_ARN, {"arn": arn})

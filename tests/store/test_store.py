@@ -269,6 +269,23 @@ def test_tags_merge_and_remove(store: SqlStore, record: MakeRecord) -> None:
     assert tags == {"b": "changed", "c": ""} and list(tags) == ["b", "c"]
 
 
+def test_a_record_read_with_its_tags_in_one_statement(store: SqlStore, record: MakeRecord) -> None:
+    tagged, bare, theirs = record("c1"), record("c2"), record("c3", account=OTHER)
+    for each in (tagged, bare, theirs):
+        insert(store, each)
+    with store.transaction(ACCOUNT) as tx:
+        tx.set_tags(tagged.arn, {"team": "b", "env": "prod"})
+    with store.read(ACCOUNT) as r:
+        alone = r.get("connection", "c1")
+    with store.read(ACCOUNT, single_statement=True) as r:
+        found = r.get_with_tags("connection", "c1")
+    assert found == (alone, {"env": "prod", "team": "b"}) and list(found[1]) == ["env", "team"]
+    with store.read(ACCOUNT) as r:
+        assert r.get_with_tags("connection", "c2") == (r.get("connection", "c2"), {})
+        assert r.get_with_tags("connection", "c3") is None  # another account's
+        assert r.get_with_tags("host", "c1") is None and r.get_with_tags("connection", "absent") is None
+
+
 def test_tags_of_an_unknown_arn_are_not_found(store: SqlStore) -> None:
     with store.transaction(ACCOUNT) as tx:
         for call in (lambda: tx.tags("arn:none"), lambda: tx.set_tags("arn:none", {"a": "b"}),

@@ -2,7 +2,7 @@
 
 Every operation on an existing resource runs the same three steps:
 
-1. read the record and its tags from one snapshot (`lookup`, `lookup_id`);
+1. read the record and its tags in one statement (`lookup`, `lookup_id`);
 2. authorize on the ARN the request named, with the tags as aws:ResourceTag/*:
    a caller who may not touch an ARN learns nothing about it, not even whether
    it exists, which is AWS's order (AccessDenied before ResourceNotFound);
@@ -50,16 +50,6 @@ class Found:
         return self.record
 
 
-def find(reader: Reader, call: Call, kind: ResourceKind, arn: str) -> Record | None:
-    """The record whose ARN is exactly `arn`, in the caller's account and Region."""
-    parsed = parse_arn(arn)
-    if (parsed is None or parsed.resource_type != kind.arn_type or parsed.account != call.account_id
-            or parsed.region != call.region):
-        return None
-    record = reader.get(kind.kind, parsed.resource_id)
-    return record if record is not None and record.arn == arn else None
-
-
 def find_id(reader: Reader, call: Call, kind: ResourceKind, resource_id: str) -> Record | None:
     """The record with this id in the caller's account and Region."""
     record = reader.get(kind.kind, resource_id)
@@ -69,19 +59,29 @@ def find_id(reader: Reader, call: Call, kind: ResourceKind, resource_id: str) ->
 
 
 def lookup(call: Call, kind: ResourceKind, arn: str) -> Found:
-    """The resource `arn` names, read with its tags from one snapshot."""
-    with call.store.read(call.account_id) as reader:
-        record = find(reader, call, kind, arn)
-        return Found(kind, arn, record, reader.tags(record.arn) if record is not None else {})
+    """The resource `arn` names, read with its tags in one statement (so from one snapshot)."""
+    with call.store.read(call.account_id, single_statement=True) as reader:
+        tagged = _tagged(reader, call, kind, arn)
+    return Found(kind, arn, *tagged) if tagged is not None else Found(kind, arn, None)
 
 
 def lookup_id(call: Call, kind: ResourceKind, resource_id: str) -> Found:
     """The resource with this id; its ARN is the stored one, or the one this endpoint would give it."""
-    with call.store.read(call.account_id) as reader:
-        record = find_id(reader, call, kind, resource_id)
-        if record is None:
-            return Found(kind, arn_for(call, kind, resource_id), None)
-        return Found(kind, record.arn, record, reader.tags(record.arn))
+    with call.store.read(call.account_id, single_statement=True) as reader:
+        tagged = reader.get_with_tags(kind.kind, resource_id)
+    if tagged is None or tagged[0].data.get("Region") != call.region:
+        return Found(kind, arn_for(call, kind, resource_id), None)
+    return Found(kind, tagged[0].arn, *tagged)
+
+
+def _tagged(reader: Reader, call: Call, kind: ResourceKind, arn: str) -> tuple[Record, dict[str, str]] | None:
+    """The record whose ARN is exactly `arn`, in the caller's account and Region, with its tags."""
+    parsed = parse_arn(arn)
+    if (parsed is None or parsed.resource_type != kind.arn_type or parsed.account != call.account_id
+            or parsed.region != call.region):
+        return None
+    tagged = reader.get_with_tags(kind.kind, parsed.resource_id)
+    return tagged if tagged is not None and tagged[0].arn == arn else None
 
 
 def authorize_on(call: Call, found: Found, action: str | None = None,
@@ -98,10 +98,11 @@ TagsChanged = error_class(
 def recheck(tx: Tx, found: Found) -> Record:
     """The record as the transaction sees it; it must still exist and carry the authorized tags."""
     record = found.require()
-    current = tx.get(record.kind, record.id)
-    if current is None or current.arn != record.arn:
+    tagged = tx.get_with_tags(record.kind, record.id)
+    if tagged is None or tagged[0].arn != record.arn:
         raise ResourceNotFoundException(f"{found.kind.noun} {found.arn} does not exist")
-    if tx.tags(current.arn) != found.tags:
+    current, tags = tagged
+    if tags != found.tags:
         raise TagsChanged(
             f"The tags of {found.arn} changed while the request was being authorized. Retry the request.")
     return current
@@ -135,7 +136,6 @@ __all__ = [
     "arn_for",
     "authorize_on",
     "check_quota",
-    "find",
     "find_id",
     "key",
     "lookup",

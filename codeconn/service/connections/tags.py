@@ -15,7 +15,7 @@ from typing import Any
 
 from codeconn.domain.arns import TAGGABLE, ResourceKind, parse_arn
 from codeconn.service.call import Call
-from codeconn.service.connections.resources import Found, authorize_on, find, recheck
+from codeconn.service.connections.resources import Found, authorize_on, lookup, recheck
 from codeconn.service.errors import LimitExceededException, ValidationException
 from codeconn.service.tagging import request_tag_context, tag_list
 
@@ -55,9 +55,7 @@ def lookup_taggable(call: Call, arn: str) -> Found:
     kind = TAGGABLE.get(parsed.resource_type) if parsed is not None else None
     if kind is None:
         return Found(_ANY_RESOURCE, arn, None)
-    with call.store.read(call.account_id) as reader:
-        record = find(reader, call, kind, arn)
-        return Found(kind, arn, record, reader.tags(record.arn) if record is not None else {})
+    return lookup(call, kind, arn)
 
 
 # --- operations -----------------------------------------------------------------------
