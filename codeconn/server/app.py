@@ -19,8 +19,9 @@ the endpoint does not take (OPTIONS, TRACE, lowercase `post`, ...); the edge
 answers each in the protocol family's shape and audits it. A path no other route
 claims goes from there straight to the AWS endpoint (`workers.AwsEndpoint`), which
 reads at most the protocol's body limit plus one byte, within `Limits.body_timeout`,
-and works on the request in a worker thread, taking turns (`workers.Workers`),
-never on the event loop.
+and works on the request in a worker thread, taking turns (`workers.Workers`);
+with a SQLite file, a request that only reads is answered on the event loop
+(`reads_only`).
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
     edge = Edge(config, store=store, secrets=secrets, directory=directory, authorizer=authorizer,
                 registry=registry, audit=audit, service_models=service_models,
                 iam_catalog=iam_catalog, clock=clock)
-    workers = Workers(edge, config.limits.worker_threads, running=config.running_requests)
+    workers = Workers(edge, config.limits.worker_threads, running=config.running_requests,
+                      reads_inline=config.reads_inline)
 
     async def health(request: Request) -> Response:
         if request.method != "GET":  # answered, like any refusal, in an AWS shape

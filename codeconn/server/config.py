@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from codeconn.server.audit import DEFAULT_KEEP, DEFAULT_MAX_BYTES
 from codeconn.server.errors import ConfigError
 from codeconn.server.limits import Limits
@@ -111,6 +114,21 @@ class ServeConfig:
             return self.limits.running_requests
         scheme = (self.database_url or "").split(":", 1)[0].split("+", 1)[0].lower()
         return 3 if scheme in ("postgresql", "postgres") else 1
+
+    @property
+    def reads_inline(self) -> bool:
+        """Whether a request that only reads is answered on the event loop (`server.workers`):
+        `limits.reads_inline` when set; else only with a SQLite file, whose reads (WAL) never wait
+        for a writer nor the network. Not the in-memory twin, which serialises every use with a lock."""
+        if self.limits.reads_inline is not None:
+            return self.limits.reads_inline
+        if self.database_url is None:
+            return True  # the default SQLite file in the data directory
+        try:
+            url = make_url(self.database_url)
+        except ArgumentError:  # the store refuses it when it opens
+            return False
+        return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
 
     @property
     def audit_path(self) -> Path:

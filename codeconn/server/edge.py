@@ -15,7 +15,8 @@ reported once the request is authenticated, as AWS reports it. Every exception
 becomes the protocol's error shape in `_fail`, through `errors.answer_for`.
 
 `Edge.handle` is synchronous and thread-safe: the app runs it in a worker thread,
-because the service layer and the store block.
+because the service layer and the store block. `Edge.handle_reads` answers a
+request only if it merely reads, for the event loop itself (`server.reads_only`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink, pipeline_details
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
+from codeconn.server.reads_only import ReadsOnly, WritesRefused
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
 from codeconn.clock import Clock, utc_now
@@ -105,9 +107,24 @@ class Edge:
         self._clock = clock
         self._service_models = service_models
         self._iam_catalog = iam_catalog
+        self._writers: set[tuple[str, str]] = set()  # operations seen asking for a write transaction
 
     def handle(self, incoming: Incoming) -> Response:
         """The response to `incoming`; never raises for anything the request or a handler does."""
+        response = self._handle(incoming, reads_only=False)
+        assert response is not None
+        return response
+
+    def handle_reads(self, incoming: Incoming) -> Response | None:
+        """`handle`, if answering `incoming` only reads the store; else None, nothing written nor audited.
+
+        For the event loop (`server.reads_only`): a handler that asks for a write
+        transaction, or that reaches a code host (`Registry.is_remote`), is not run
+        here, and its operation is sent straight to None from then on.
+        """
+        return self._handle(incoming, reads_only=True)
+
+    def _handle(self, incoming: Incoming, *, reads_only: bool) -> Response | None:
         request = incoming.request
         trace = _Trace(request_id=str(uuid.uuid4()), now=self._clock())
         headers = Headers.first_values(request.headers)  # names lower-cased once, by HttpRequest.build
@@ -115,7 +132,11 @@ class Edge:
         try:
             if incoming.problem is not None:
                 raise incoming.problem
-            response = self._answer(incoming, codec, headers, trace)
+            response = self._answer(incoming, codec, headers, trace, reads_only=reads_only)
+        except WritesRefused if reads_only else ():  # (only a reads-only run lends the ReadsOnly store)
+            if trace.operation is not None:
+                self._writers.add((trace.operation.service_model.service_name, trace.operation.name))
+            return None
         except Exception as error:  # noqa: BLE001 - every failure is answered, in the protocol's shape
             response = self._fail(error, codec, trace)
         self._write_audit(incoming, codec, trace, response[0])
@@ -123,10 +144,13 @@ class Edge:
 
     # --- the steps ----------------------------------------------------------------------
 
-    def _answer(self, incoming: Incoming, codec: Codec, headers: Mapping[str, str], trace: _Trace) -> Response:
+    def _answer(self, incoming: Incoming, codec: Codec, headers: Mapping[str, str], trace: _Trace, *,
+                reads_only: bool) -> Response:
         request = incoming.request
         unroutable = self._route(codec, request, headers, trace)
         service = trace.service
+        if reads_only and trace.operation is not None and not self._may_only_read(trace.operation):
+            raise WritesRefused(trace.operation.name)
         verified = authenticate(request, self._directory.credentials, trace.now, family=codec.FAMILY,
                                 service=service.signing_name if service is not None else None,
                                 regions=self._regions(service))
@@ -145,12 +169,18 @@ class Edge:
                 f"codeconn does not implement {service.service_name}:{trace.operation.name}.")
         trace.call = Call(
             service=service.service_name, operation=trace.operation.name, region=verified.region,
-            caller=trace.caller, now=trace.now, request_id=trace.request_id, store=self._store,
+            caller=trace.caller, now=trace.now, request_id=trace.request_id,
+            store=ReadsOnly(self._store) if reads_only else self._store,
             secrets=self._secrets, authorizer=self._authorizer, iam_catalog=self._iam_catalog, source_ip=incoming.source_ip,
             secure_transport=incoming.secure, user_agent=request.header("user-agent") or "",
         )
         output = handler(trace.call, trace.params)
         return codec.serialize_response(trace.operation, output, trace.request_id)
+
+    def _may_only_read(self, operation: OperationModel) -> bool:
+        """False once the operation has asked for a write transaction, and for a remote one."""
+        key = (operation.service_model.service_name, operation.name)
+        return key not in self._writers and not self._registry.is_remote(*key)
 
     def _route(self, codec: Codec, request: HttpRequest, headers: Mapping[str, str],
                trace: _Trace) -> WireError | None:

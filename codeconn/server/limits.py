@@ -10,11 +10,14 @@
                         (503) and closed at once, so the descriptors never run out
     max_header_bytes    the request line and headers together (h11's incomplete-event limit);
                         past it the request is a 400 in the protocol family's shape
-    worker_threads      requests worked on at once, each in a worker thread, never on the
-                        event loop (`/_codeconn/health` answers while they work)
+    worker_threads      requests worked on at once, each in a worker thread (`/_codeconn/health`
+                        answers while they work)
     running_requests    of those, how many run their Python at once; the others count only
                         while presumed blocked (`server.workers`). None: by the database
                         (`ServeConfig.running_requests`)
+    reads_inline        a request that only reads is answered on the event loop, without a
+                        thread (`server.reads_only`). None: with a SQLite file, whose reads
+                        never wait (`ServeConfig.reads_inline`)
 
 Body sizes are the wire layer's (`codeconn.wire.limits.BODY_LIMITS`): they are part
 of each protocol. `Limits()` holds `codeconn serve`'s values; tests shorten the
@@ -37,6 +40,7 @@ class Limits:
     max_header_bytes: int = 16 * 1024
     worker_threads: int = 32
     running_requests: int | None = None
+    reads_inline: bool | None = None
 
 
 __all__ = ["Limits"]

@@ -21,13 +21,18 @@ class Registry:
 
     def __init__(self) -> None:
         self._handlers: dict[tuple[str, str], Handler] = {}
+        self._remote: set[tuple[str, str]] = set()
 
-    def add(self, services: Iterable[str], operation: str, handler: Handler) -> None:
+    def add(self, services: Iterable[str], operation: str, handler: Handler, *, remote: bool = False) -> None:
+        """`remote`: the handler reaches outside the process (a code host's API), so its call may wait
+        on the network for as long as the host takes; the server never runs it on its event loop."""
         for service in services:
             key = (service, operation)
             if key in self._handlers:
                 raise ValueError(f"{service}:{operation} is registered twice")
             self._handlers[key] = handler
+            if remote:
+                self._remote.add(key)
 
     def operation(self, services: Iterable[str], name: str) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
@@ -41,6 +46,9 @@ class Registry:
 
     def get(self, service: str, operation: str) -> Handler | None:
         return self._handlers.get((service, operation))
+
+    def is_remote(self, service: str, operation: str) -> bool:
+        return (service, operation) in self._remote
 
     def names(self, service: str) -> list[str]:
         return sorted(op for (svc, op) in self._handlers if svc == service)

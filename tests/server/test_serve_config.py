@@ -86,3 +86,13 @@ def test_requests_run_one_at_a_time_on_sqlite_and_three_at_a_time_on_postgresql(
     for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db", "PostgreSQL://h/d"):
         assert ServeConfig(database_url=url).running_requests == 3
     assert ServeConfig(database_url="postgresql://h/d", limits=Limits(running_requests=5)).running_requests == 5
+
+
+def test_reads_are_answered_on_the_event_loop_only_with_a_sqlite_file() -> None:
+    """A SQLite file's reads never wait (WAL); PostgreSQL's wait on the network, the in-memory twin's on a lock."""
+    assert ServeConfig().reads_inline
+    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").reads_inline
+    for url in ("sqlite://", "sqlite:///:memory:", "postgresql://u@h/db", "postgresql+psycopg://u@h/db", "::"):
+        assert not ServeConfig(database_url=url).reads_inline, url
+    assert not ServeConfig(limits=Limits(reads_inline=False)).reads_inline
+    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(reads_inline=True)).reads_inline

@@ -1,6 +1,7 @@
 """The AWS endpoint's requests take turns in worker threads (issue 13): `running` at once, and a
 request presumed blocked (still working after `blocked_after`) lets the next one start, up to
-`count` threads."""
+`count` threads. With `reads_inline`, a request that only reads is answered on the event loop,
+and the others still in a thread."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ class FakeEdge:
         self.working = 0
         self.most_at_once = 0
         self.slow_started = threading.Semaphore(0)
+        self.inline_attempts: list[str] = []
+
+    def handle_reads(self, incoming: Incoming) -> tuple[int, dict[str, str], bytes] | None:
+        """`/read...` is answered wherever this runs (with the thread's name); anything else would write."""
+        self.inline_attempts.append(incoming.request.path)
+        if not incoming.request.path.startswith("/read"):
+            return None
+        return 200, {}, threading.current_thread().name.encode()
 
     def handle(self, incoming: Incoming) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
@@ -48,8 +57,9 @@ def client_for(workers: Workers) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1")
 
 
-def workers_over(edge: FakeEdge, count: int, *, running: int = 1, blocked_after: float = 0.05) -> Workers:
-    return Workers(cast(Edge, edge), count, running=running, blocked_after=blocked_after)
+def workers_over(edge: FakeEdge, count: int, *, running: int = 1, blocked_after: float = 0.05,
+                 reads_inline: bool = False) -> Workers:
+    return Workers(cast(Edge, edge), count, running=running, blocked_after=blocked_after, reads_inline=reads_inline)
 
 
 async def wait_started(edge: FakeEdge) -> None:
@@ -125,3 +135,27 @@ def test_the_answer_carries_its_content_length() -> None:
     response = asyncio.run(scenario())
     assert response.headers["content-length"] == "4" and response.content == b"/abc"
     assert response.headers["content-type"] == "text/plain"
+
+
+def test_reads_are_answered_on_the_event_loop_and_writes_in_a_thread() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> tuple[str, list[httpx.Response]]:
+        async with client_for(workers_over(edge, 2, reads_inline=True)) as client:
+            answers = [await client.post(path, content=b"{}") for path in ("/read", "/write", "/read2")]
+            return threading.current_thread().name, answers
+
+    loop_thread, (read, write, read2) = asyncio.run(scenario())
+    assert read.content == read2.content == loop_thread.encode()
+    assert write.content == b"/write"  # FakeEdge.handle's answer: the write went to a worker thread
+    assert edge.inline_attempts == ["/read", "/write", "/read2"] and edge.most_at_once == 1
+
+
+def test_without_reads_inline_every_request_goes_to_a_thread() -> None:
+    edge = FakeEdge()
+
+    async def scenario() -> httpx.Response:
+        async with client_for(workers_over(edge, 2)) as client:
+            return await client.post("/read", content=b"{}")
+
+    assert asyncio.run(scenario()).content == b"/read" and edge.inline_attempts == []

@@ -118,7 +118,8 @@ def register(registry: Registry) -> None:
 def register_handshake(registry: Registry, providers: ProviderDirectory) -> None:
     """Add the handshake operations to `registry`, for both endpoints, each reaching code hosts through `providers`."""
     for name, handler in HANDSHAKE_OPERATIONS.items():
-        registry.add(CONNECTIONS_SERVICES, name, retrying(functools.partial(handler, providers=providers)))
+        registry.add(CONNECTIONS_SERVICES, name, retrying(functools.partial(handler, providers=providers)),
+                     remote=True)
 
 
 __all__ = ["ATTEMPTS", "HANDSHAKE_OPERATIONS", "OPERATIONS", "HandshakeHandler", "ProviderDirectory", "register",

@@ -1,0 +1,126 @@
+"""Requests that only read are answered on the event loop (issue 13, `server.reads_only`); the rest are not.
+
+With its default SQLite file the server answers a request on the event loop
+itself while the request only reads, and sends it to a worker thread when it asks
+for a write transaction or reaches a code host. What a client must see either way:
+a write answered after such a start is written once and audited once, with only
+the decisions it rests on; and a call waiting on a code host never holds up the
+reads of others.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from handshake_clients import handshake_client
+from real_server import RealServer, real_server
+
+from codeconn.server.audit import read_audit
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
+
+from github_server import CLIENT_ID, CLIENT_SECRET, PAT, SECRET_ENV  # noqa: E402
+
+WAIT = 30.0  # seconds any one step may take before the test fails instead of hanging
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RealServer]:
+    with real_server(tmp_path / "data") as running:
+        assert running.config.reads_inline
+        yield running
+
+
+def test_a_write_that_began_on_the_event_loop_is_written_once_and_audited_once(server: RealServer) -> None:
+    client = server.client("codestar-connections")
+    arn = client.create_connection(ProviderType="GitHub", ConnectionName="tagged")["ConnectionArn"]
+    first = client.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+    second = client.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "prod"}])
+    read = client.get_connection(ConnectionArn=arn)
+    tags = client.list_tags_for_resource(ResourceArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("env", "prod"), ("team", "a")]
+    assert read["Connection"]["ConnectionArn"] == arn
+    records = read_audit(server.config.audit_path).records
+    for response in (first, second, read):
+        lines = [r for r in records if r.request_id == response["ResponseMetadata"]["RequestId"]]
+        assert len(lines) == 1 and lines[0].status == 200
+        assert [d.action for d in lines[0].decisions] == [lines[0].action], lines[0]
+    assert [r.operation for r in records].count("TagResource") == 2
+
+
+class Unanswering:
+    """A code host that accepts connections and answers nothing until `release()`, then 401 to each."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.reached = threading.Event()
+        self._released = threading.Event()
+        self._accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._released.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self._accepted.append(connection)
+            self.reached.set()
+
+    def release(self) -> None:
+        if self._released.is_set():
+            return
+        self._released.set()
+        self._thread.join(WAIT)
+        for connection in self._accepted:
+            with connection:
+                connection.sendall(b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n'
+                                   b'Content-Length: 2\r\nConnection: close\r\n\r\n{}')
+        self._listener.close()
+
+
+@contextmanager
+def unanswering_github(tmp_path: Path) -> Iterator[tuple[Unanswering, Path]]:
+    host = Unanswering()
+    try:
+        providers = tmp_path / "providers.json"
+        providers.write_text(json.dumps({"providers": {"GitHub": {
+            "mode": "remote", "api_url": host.url, "web_url": host.url, "client_id": CLIENT_ID,
+            "client_secret_env": SECRET_ENV}}}))
+        yield host, providers
+    finally:
+        host.release()
+
+
+def test_a_call_waiting_on_a_code_host_never_holds_up_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
+    with unanswering_github(tmp_path) as (host, providers), \
+            real_server(tmp_path / "data", providers_file=providers) as server, ThreadPoolExecutor(1) as pool:
+        patient = Config(read_timeout=WAIT, retries={"total_max_attempts": 1})
+        client = server.client("codestar-connections", config=patient)
+        arn = client.create_connection(ProviderType="GitHub", ConnectionName="waiting")["ConnectionArn"]
+        handshake = handshake_client(server.url, "codestar-connections")
+        waiting = pool.submit(handshake.get_individual_access_token, ProviderType="GitHub",
+                              PersonalAccessToken=PAT)
+        assert host.reached.wait(WAIT), "the token check never reached the code host"
+        read = client.get_connection(ConnectionArn=arn)
+        listed = client.list_connections()["Connections"]
+        assert not waiting.done(), "the call that waits on the code host ended before the reads were answered"
+        assert read["Connection"]["ConnectionStatus"] == "PENDING" and [c["ConnectionArn"] for c in listed] == [arn]
+        host.release()
+        with pytest.raises(ClientError) as refused:  # the code host refused the token at last
+            waiting.result(WAIT)
+        assert refused.value.response["Error"]["Code"] == "InvalidInputException"
