@@ -120,7 +120,8 @@ class Edge:
 
         For the event loop (`server.reads_only`): a handler that asks for a write
         transaction, or that reaches a code host (`Registry.is_remote`), is not run
-        here, and its operation is sent straight to None from then on.
+        here; an operation once seen asking for a write is refused here at once from
+        then on, right after routing.
         """
         return self._handle(incoming, reads_only=True)
 
