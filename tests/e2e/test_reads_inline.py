@@ -10,7 +10,6 @@ reads of others.
 
 from __future__ import annotations
 
-import json
 import socket
 import sys
 import threading
@@ -29,7 +28,7 @@ from codeconn.server.audit import read_audit
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
-from github_server import CLIENT_ID, CLIENT_SECRET, PAT, SECRET_ENV  # noqa: E402
+from github_server import CLIENT_SECRET, PAT, SECRET_ENV, remote_providers_file  # noqa: E402
 
 WAIT = 30.0  # seconds any one step may take before the test fails instead of hanging
 
@@ -64,7 +63,7 @@ class Unanswering:
     def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.url = self.api_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
         self.reached = threading.Event()
         self._released = threading.Event()
         self._accepted: list[socket.socket] = []
@@ -96,11 +95,7 @@ class Unanswering:
 def unanswering_github(tmp_path: Path) -> Iterator[tuple[Unanswering, Path]]:
     host = Unanswering()
     try:
-        providers = tmp_path / "providers.json"
-        providers.write_text(json.dumps({"providers": {"GitHub": {
-            "mode": "remote", "api_url": host.url, "web_url": host.url, "client_id": CLIENT_ID,
-            "client_secret_env": SECRET_ENV}}}))
-        yield host, providers
+        yield host, remote_providers_file(tmp_path / "providers.json", host)
     finally:
         host.release()
 

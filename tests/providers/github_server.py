@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 DOCS = "https://docs.github.com/rest"
@@ -322,7 +322,17 @@ SECRET_ENV = "CODECONN_TEST_GITHUB_CLIENT_SECRET"
 """The variable a providers file names for the OAuth client secret (the caller sets it to CLIENT_SECRET)."""
 
 
-def remote_providers_file(path: Path, github: GitHubServer) -> Path:
+class GitHubAddress(Protocol):
+    """Where a GitHub is: this module's server, or a test's own stand-in."""
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def api_url(self) -> str: ...
+
+
+def remote_providers_file(path: Path, github: GitHubAddress) -> Path:
     """A `--providers` file at `path` with GitHub in remote mode at `github`, its secret in SECRET_ENV."""
     path.write_text(json.dumps({"providers": {"GitHub": {
         "mode": "remote", "api_url": github.api_url, "web_url": github.url, "client_id": CLIENT_ID,
