@@ -127,7 +127,12 @@ class SqlReader:
         rows = self._rows(_TAGGED_BY_ID, {"account_id": self._account(), "kind": kind, "id": id})
         if not rows:
             return None
-        return _to_record(rows[0][:-2]), {row[-2]: row[-1] for row in rows if row[-2] is not None}
+        record = _to_record(rows[0][:-2])
+        self._saw(record, int(rows[0][0]))
+        return record, {row[-2]: row[-1] for row in rows if row[-2] is not None}
+
+    def _saw(self, record: Record, seq: int) -> None:
+        """Told of each record read with its sequence number (`SqlTx` keeps them for tagging)."""
 
     def get_by_arn(self, arn: str) -> Record | None:
         return self._one(_BY_ARN, {"arn": arn})

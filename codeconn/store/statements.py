@@ -120,8 +120,12 @@ class Statements:
         return int(cursor.rowcount)
 
     def run_many(self, cursor: Any, statement: ClauseElement, rows: list[Mapping[str, Any]]) -> None:
-        """`statement` (an insert, an upsert) once per parameter set in `rows`, on the DB-API `cursor`."""
+        """`statement` (an insert, an upsert) once per parameter set in `rows`, on the DB-API `cursor`
+        (a lone one with execute: psycopg's executemany enters and leaves pipeline mode, a round trip more)."""
         compiled = self.compiled(statement)
+        if len(rows) == 1:
+            cursor.execute(compiled.sql, compiled.parameters(rows[0]))
+            return
         cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
 
     def all(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], *,

@@ -58,6 +58,14 @@ class SqlTx(SqlReader):
         super().__init__(cursor, statements, account_id)
         self._owner = account_id
         self._integrity_error = integrity_error
+        # The sequence numbers of this account's records read in this transaction, by ARN, for
+        # tagging without reading them again (a round trip on PostgreSQL, issue 13). The account's
+        # writers are serialised, so none changes while this transaction lives but by its own
+        # update or delete, which forget them all.
+        self._seqs: dict[str, int] = {}
+
+    def _saw(self, record: Record, seq: int) -> None:
+        self._seqs[record.arn] = seq
 
     @property
     def account_id(self) -> str:
@@ -132,6 +140,7 @@ class SqlTx(SqlReader):
 
     def update(self, record: Record) -> None:
         self._own(record)
+        self._seqs.clear()  # the ARN may change
         rows = self._rows(_SEQ_OF_ID, {"account_id": record.account_id, "kind": record.kind, "id": record.id})
         if not rows:
             raise NotFound(f"{record.kind} {record.id!r} does not exist in account {record.account_id}")
@@ -140,9 +149,13 @@ class SqlTx(SqlReader):
 
     def delete(self, kind: str, id: str) -> bool:
         # The tags go with the record: ON DELETE CASCADE (foreign keys are on for SQLite too).
+        self._seqs.clear()
         return self._statements.run(self._live_cursor(), _DELETE, {"account_id": self._owner, "kind": kind, "id": id}) > 0
 
     def _owned_seq(self, arn: str) -> int:
+        known = self._seqs.get(arn)
+        if known is not None:
+            return known
         seq, account_id = self._seq_of(arn)
         if account_id != self._owner:
             raise OutsideAccount(f"a transaction of account {self._owner} cannot tag {arn}")
