@@ -81,7 +81,7 @@ def create_app(config: ServeConfig, *, store: Store, secrets: SecretBox, directo
                 registry=registry, audit=audit, service_models=service_models,
                 iam_catalog=iam_catalog, clock=clock)
     workers = Workers(edge, config.limits.worker_threads, running=config.running_requests,
-                      reads_inline=config.reads_inline)
+                      on_loop=config.on_loop)
 
     async def health(request: Request) -> Response:
         if request.method != "GET":  # answered, like any refusal, in an AWS shape

@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError
 
 from codeconn.server.audit import DEFAULT_KEEP, DEFAULT_MAX_BYTES
 from codeconn.server.errors import ConfigError
-from codeconn.server.limits import Limits
+from codeconn.server.limits import Limits, OnLoop
 from codeconn.service.call import IamMode
 
 DEFAULT_HOST = "127.0.0.1"
@@ -116,19 +116,25 @@ class ServeConfig:
         return 3 if scheme in ("postgresql", "postgres") else 1
 
     @property
-    def reads_inline(self) -> bool:
-        """Whether a request that only reads is answered on the event loop (`server.workers`):
-        `limits.reads_inline` when set; else only with a SQLite file, whose reads (WAL) never wait
-        for a writer nor the network. Not the in-memory twin, which serialises every use with a lock."""
-        if self.limits.reads_inline is not None:
-            return self.limits.reads_inline
+    def on_loop(self) -> OnLoop:
+        """What is answered on the event loop (`server.workers`): `limits.on_loop` when set; else
+        every request that only uses the store with PostgreSQL, whose waits the loop awaits
+        (psycopg's AsyncConnection), only reads with a SQLite file (a WAL read never waits, a write
+        may wait for the write lock), and nothing with the in-memory twin, which serialises every
+        use with a lock."""
+        if self.limits.on_loop is not None:
+            return self.limits.on_loop
         if self.database_url is None:
-            return True  # the default SQLite file in the data directory
+            return OnLoop.READS  # the default SQLite file in the data directory
         try:
             url = make_url(self.database_url)
         except ArgumentError:  # the store refuses it when it opens
-            return False
-        return url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+            return OnLoop.NOTHING
+        if url.get_backend_name() in ("postgresql", "postgres"):
+            return OnLoop.STORE
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            return OnLoop.READS
+        return OnLoop.NOTHING
 
     @property
     def audit_path(self) -> Path:

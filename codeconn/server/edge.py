@@ -15,8 +15,9 @@ reported once the request is authenticated, as AWS reports it. Every exception
 becomes the protocol's error shape in `_fail`, through `errors.answer_for`.
 
 `Edge.handle` is synchronous and thread-safe: the app runs it in a worker thread,
-because the service layer and the store block. `Edge.handle_reads` answers a
-request only if it merely reads, for the event loop itself (`server.reads_only`).
+because the service layer and the store block. `Edge.handle_on_loop` answers a
+request on the event loop itself, in a greenlet, when what it does there never
+blocks the loop (`server.workers`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from codeconn.iam.catalog import IamCatalog
 from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink, pipeline_details
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
+from codeconn.server.limits import OnLoop
 from codeconn.server.reads_only import ReadsOnly, WritesRefused
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
@@ -111,21 +113,25 @@ class Edge:
 
     def handle(self, incoming: Incoming) -> Response:
         """The response to `incoming`; never raises for anything the request or a handler does."""
-        response = self._handle(incoming, reads_only=False)
+        response = self._handle(incoming, on_loop=OnLoop.NOTHING)
         assert response is not None
         return response
 
-    def handle_reads(self, incoming: Incoming) -> Response | None:
-        """`handle`, if answering `incoming` only reads the store; else None, nothing written nor audited.
+    def handle_on_loop(self, incoming: Incoming, on_loop: OnLoop) -> Response | None:
+        """`handle`, for the event loop (`server.workers`); None, with nothing written nor audited,
+        when the request must be answered in a worker thread instead.
 
-        For the event loop (`server.reads_only`): a handler that asks for a write
-        transaction, or that reaches a code host (`Registry.is_remote`), is not run
-        here; an operation once seen asking for a write is refused here at once from
-        then on, right after routing.
+        A handler that reaches a code host (`Registry.is_remote`) is never run here.
+        With `OnLoop.READS` the handler gets the store's reads only (`server.reads_only`):
+        one that asks for a write transaction is dropped, and its operation is refused
+        here at once from then on, right after routing. With `OnLoop.STORE` it gets the
+        store itself, whose every wait is awaited on the loop (`SqlStore`'s loop engine).
         """
-        return self._handle(incoming, reads_only=True)
+        if on_loop is OnLoop.NOTHING:
+            return None
+        return self._handle(incoming, on_loop=on_loop)
 
-    def _handle(self, incoming: Incoming, *, reads_only: bool) -> Response | None:
+    def _handle(self, incoming: Incoming, *, on_loop: OnLoop) -> Response | None:
         request = incoming.request
         trace = _Trace(request_id=str(uuid.uuid4()), now=self._clock())
         headers = Headers.first_values(request.headers)  # names lower-cased once, by HttpRequest.build
@@ -133,9 +139,9 @@ class Edge:
         try:
             if incoming.problem is not None:
                 raise incoming.problem
-            response = self._answer(incoming, codec, headers, trace, reads_only=reads_only)
-        except WritesRefused if reads_only else ():  # (only a reads-only run lends the ReadsOnly store)
-            if trace.operation is not None:
+            response = self._answer(incoming, codec, headers, trace, on_loop=on_loop)
+        except WritesRefused if on_loop is not OnLoop.NOTHING else ():  # raised only to a run on the loop
+            if trace.operation is not None and on_loop is OnLoop.READS:
                 self._writers.add((trace.operation.service_model.service_name, trace.operation.name))
             return None
         except Exception as error:  # noqa: BLE001 - every failure is answered, in the protocol's shape
@@ -146,11 +152,11 @@ class Edge:
     # --- the steps ----------------------------------------------------------------------
 
     def _answer(self, incoming: Incoming, codec: Codec, headers: Mapping[str, str], trace: _Trace, *,
-                reads_only: bool) -> Response:
+                on_loop: OnLoop) -> Response:
         request = incoming.request
         unroutable = self._route(codec, request, headers, trace)
         service = trace.service
-        if reads_only and trace.operation is not None and not self._may_only_read(trace.operation):
+        if trace.operation is not None and not self._may_run(trace.operation, on_loop):
             raise WritesRefused(trace.operation.name)
         verified = authenticate(request, self._directory.credentials, trace.now, family=codec.FAMILY,
                                 service=service.signing_name if service is not None else None,
@@ -171,17 +177,20 @@ class Edge:
         trace.call = Call(
             service=service.service_name, operation=trace.operation.name, region=verified.region,
             caller=trace.caller, now=trace.now, request_id=trace.request_id,
-            store=ReadsOnly(self._store) if reads_only else self._store,
+            store=ReadsOnly(self._store) if on_loop is OnLoop.READS else self._store,
             secrets=self._secrets, authorizer=self._authorizer, iam_catalog=self._iam_catalog, source_ip=incoming.source_ip,
             secure_transport=incoming.secure, user_agent=request.header("user-agent") or "",
         )
         output = handler(trace.call, trace.params)
         return codec.serialize_response(trace.operation, output, trace.request_id)
 
-    def _may_only_read(self, operation: OperationModel) -> bool:
-        """False once the operation has asked for a write transaction, and for a remote one."""
+    def _may_run(self, operation: OperationModel, on_loop: OnLoop) -> bool:
+        """Whether the operation may run where `on_loop` says: anywhere but on the loop, a remote
+        operation; with `OnLoop.READS`, one not yet seen asking for a write transaction."""
+        if on_loop is OnLoop.NOTHING:
+            return True
         key = (operation.service_model.service_name, operation.name)
-        return key not in self._writers and not self._registry.is_remote(*key)
+        return not self._registry.is_remote(*key) and (on_loop is OnLoop.STORE or key not in self._writers)
 
     def _route(self, codec: Codec, request: HttpRequest, headers: Mapping[str, str],
                trace: _Trace) -> WireError | None:

@@ -15,9 +15,8 @@
     running_requests    of those, how many run their Python at once; the others count only
                         while presumed blocked (`server.workers`). None: by the database
                         (`ServeConfig.running_requests`)
-    reads_inline        a request that only reads is answered on the event loop, without a
-                        thread (`server.reads_only`). None: with a SQLite file, whose reads
-                        never wait (`ServeConfig.reads_inline`)
+    on_loop             what is answered on the event loop, without a thread (`OnLoop`).
+                        None: by the database (`ServeConfig.on_loop`)
 
 Body sizes are the wire layer's (`codeconn.wire.limits.BODY_LIMITS`): they are part
 of each protocol. `Limits()` holds `codeconn serve`'s values; tests shorten the
@@ -27,6 +26,20 @@ timeouts to see them act.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
+
+
+class OnLoop(Enum):
+    """Which requests are answered on the event loop, in a greenlet, rather than in a worker thread.
+
+    A worker thread costs two hand-offs of the interpreter per request, a third of a
+    GetConnection's time (issue 13); the loop may run only what never blocks it. A
+    request that reaches a code host always goes to a thread.
+    """
+
+    NOTHING = "nothing"  # every request in a thread (the in-memory twin, which serialises with a lock)
+    READS = "reads"  # one that only reads (a SQLite file: a WAL read never waits, a write may)
+    STORE = "store"  # every one that only uses the store (PostgreSQL: its every wait awaited on the loop)
 
 
 @dataclass(frozen=True)
@@ -40,7 +53,7 @@ class Limits:
     max_header_bytes: int = 16 * 1024
     worker_threads: int = 32
     running_requests: int | None = None
-    reads_inline: bool | None = None
+    on_loop: OnLoop | None = None
 
 
-__all__ = ["Limits"]
+__all__ = ["Limits", "OnLoop"]

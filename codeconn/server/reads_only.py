@@ -2,12 +2,12 @@
 
 With SQLite (WAL) a read never waits: not for a writer, not on the network. A write
 transaction may wait for the write lock another thread or process holds, and a
-handler that reaches a code host waits on the network. So `Workers` answers a
-request on the event loop itself (saving two thread hand-offs, a third of a
-GetConnection's cost, issue 13) only while the request reads: `Edge.handle_reads`
-gives its handler this store, whose `transaction()` raises `WritesRefused` before
-anything is written, and the request is then answered again, from the start, in a
-worker thread.
+handler that reaches a code host waits on the network. So with a SQLite file
+(`OnLoop.READS`) `Workers` answers a request on the event loop itself (saving two
+thread hand-offs, a third of a GetConnection's cost, issue 13) only while the
+request reads: `Edge.handle_on_loop` gives its handler this store, whose
+`transaction()` raises `WritesRefused` before anything is written, and the request
+is then answered again, from the start, in a worker thread.
 """
 
 from __future__ import annotations

@@ -3,10 +3,11 @@
     workers = Workers(edge, limits.worker_threads)
     Route("/{path:path}", AwsEndpoint(workers, limits.body_timeout), methods=AWS_METHODS)
 
-The edge runs in a worker thread (a write waiting for SQLite's lock, a PostgreSQL
-round trip or a code host's API would stall every connection on the event loop),
-except a request that only reads SQLite, which never waits. How many run at once
-is the point of `Workers`; see its docstring. `AwsEndpoint` is a bare ASGI app: the edge takes
+The edge runs in a worker thread (a write waiting for SQLite's lock or a code
+host's API would stall every connection on the event loop), except what may run
+on the loop itself (`OnLoop`): a request that only reads a SQLite file, which
+never waits, or one that only uses PostgreSQL, whose waits the loop awaits. How
+many run at once is the point of `Workers`; see its docstring. `AwsEndpoint` is a bare ASGI app: the edge takes
 bytes and gives bytes, so Starlette's Request and Response are skipped on the path
 every API call takes (they were about a tenth of the event loop's time per call).
 """
@@ -17,10 +18,12 @@ import asyncio
 
 import anyio
 import anyio.to_thread
+from sqlalchemy.util.concurrency import greenlet_spawn
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from codeconn.server.edge import Edge, Incoming
+from codeconn.server.limits import OnLoop
 from codeconn.wire.errors import RequestTimeout, WireError
 from codeconn.wire.limits import BODY_LIMITS, too_large
 from codeconn.wire.protocols import detect
@@ -47,21 +50,25 @@ class Workers:
     counting, so the next one starts: a slow call never holds the others up, and at
     most `count` threads work in all.
 
-    With `reads_inline` (SQLite, whose reads never wait: `ServeConfig.reads_inline`),
-    a request's turn is first worked on the event loop itself, through
-    `Edge.handle_reads`, and goes to a thread only if it asks for a write
-    transaction or reaches a code host (`server.reads_only`): a GetConnection then
-    costs no thread hand-off, which was a third of its time (issue 13).
+    With `on_loop` (`ServeConfig.on_loop`), a request's turn is first worked on the
+    event loop itself, through `Edge.handle_on_loop`, and goes to a thread only if
+    the edge declines it there: a GetConnection then costs no thread hand-off, which
+    was a third of its time (issue 13). With `OnLoop.STORE` (PostgreSQL) it runs in a
+    greenlet (SQLAlchemy's `greenlet_spawn`), where the store awaits its every round
+    trip (`SqlStore`'s loop engine): the loop works on other requests meanwhile, and
+    a request waiting on a lock steps aside like one in a thread. SQLite's reads
+    await nothing, and a greenlet would only cost its start (about a tenth of a
+    GetConnection, measured).
     """
 
-    def __init__(self, edge: Edge, count: int, *, running: int = 1, reads_inline: bool = False,
+    def __init__(self, edge: Edge, count: int, *, running: int = 1, on_loop: OnLoop = OnLoop.NOTHING,
                  blocked_after: float = BLOCKED_AFTER_SECONDS) -> None:
         if count < 1 or running < 1:
             raise ValueError("count and running must be at least 1")
         self.edge = edge
         self._count = count
         self._running = min(count, running)
-        self._reads_inline = reads_inline
+        self._on_loop = on_loop
         self._blocked_after = blocked_after
         self._threads: anyio.CapacityLimiter | None = None  # made on first use, in the loop
         self._turns: anyio.CapacityLimiter | None = None
@@ -76,10 +83,6 @@ class Workers:
                             secure=scope.get("scheme") == "https", problem=problem)
         turns = self._turns
         async with turns:
-            if self._reads_inline:
-                answer = self.edge.handle_reads(incoming)
-                if answer is not None:
-                    return _closing(answer) if problem is not None else answer
             stepped_aside = False
 
             def step_aside() -> None:  # presumed blocked: one more request may start
@@ -90,13 +93,17 @@ class Workers:
 
             timer = asyncio.get_running_loop().call_later(self._blocked_after, step_aside)
             try:
-                status, headers, payload = await anyio.to_thread.run_sync(self.edge.handle, incoming,
-                                                                          limiter=self._threads)
+                answer = None
+                if self._on_loop is OnLoop.READS:  # SQLite's reads await nothing: no greenlet needed
+                    answer = self.edge.handle_on_loop(incoming, self._on_loop)
+                elif self._on_loop is OnLoop.STORE:
+                    answer = await greenlet_spawn(self.edge.handle_on_loop, incoming, self._on_loop)
+                if answer is None:
+                    answer = await anyio.to_thread.run_sync(self.edge.handle, incoming, limiter=self._threads)
             finally:
                 timer.cancel()
                 if stepped_aside:
                     turns.total_tokens -= 1
-        answer = status, headers, payload
         return _closing(answer) if problem is not None else answer
 
     async def response(self, scope: Scope, body: bytes, problem: WireError | None) -> Response:

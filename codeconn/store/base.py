@@ -204,8 +204,8 @@ class Tx(Reader, Protocol):
 class Store(Protocol):
     """A database of records: transactions to write, reads to look.
 
-    One thread holds at most one transaction or read at a time (NestedUse);
-    different threads may use one Store at once.
+    One thread (or one task, on an event loop) holds at most one transaction or
+    read at a time (NestedUse); different threads and tasks may use one Store at once.
     """
 
     def transaction(self, account_id: str) -> AbstractContextManager[Tx]: ...

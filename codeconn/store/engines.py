@@ -20,6 +20,11 @@ round trips to the database (issue 13). A connection used within the last second
 is not pinged; one that broke meanwhile fails that one request, and is thrown away
 (SQLAlchemy's invalidation, or the store's on a failed read), never handed out again.
 
+`create_loop_engine` makes the same for code in a greenlet on an event loop
+(`SqlStore`'s loop engine): psycopg's AsyncConnection, through SQLAlchemy's asyncio
+extension, with the same arguments and pool size, pinged the same way but with a
+statement the greenlet awaits (libpq's own ping blocks, and would stall the loop).
+
 The pool (issue 13) keeps `pool_size` connections open, as many as the server has
 worker threads, so a request never opens a connection (nor runs the connect hook's
 pragmas, which run once per connection): SQLAlchemy's default of 5 (+10 overflow,
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +45,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
 from codeconn.store.base import StoreError
@@ -51,6 +58,7 @@ DEFAULT_POOL_SIZE = 32  # `Limits.worker_threads`' default
 PING_AFTER_IDLE_SECONDS = 1.0
 _RETURNED = "codeconn_returned"  # the pool record's note of when its connection came back
 _PG_EMPTY_QUERY = 0  # psycopg.pq.ExecStatus.EMPTY_QUERY: the answer to ";"
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
 POOL_OVERFLOW = 16
 
 
@@ -60,6 +68,7 @@ class EngineChoice:
 
     engine: Engine
     shared_connection: bool
+    loop_engine: Callable[[], AsyncEngine] | None = None  # for code in a greenlet on the event loop
 
 
 def parse_url(url: str | None, data_dir: Path | None) -> URL:
@@ -82,7 +91,8 @@ def create_store_engine(url: URL, *, pool_size: int = DEFAULT_POOL_SIZE) -> Engi
     if backend == "sqlite":
         return _sqlite(url, pool_size)
     if backend in ("postgresql", "postgres"):
-        return EngineChoice(_postgresql(url, pool_size), shared_connection=False)
+        return EngineChoice(_postgresql(url, pool_size), shared_connection=False,
+                            loop_engine=lambda: create_loop_engine(url, pool_size=pool_size))
     raise StoreError(f"unsupported database {backend!r}: use sqlite:///path or postgresql://...")
 
 
@@ -139,18 +149,50 @@ def _enable_wal(cursor: Any) -> None:
             delay = min(delay * 2, 0.25)
 
 
-def _postgresql(url: URL, pool_size: int) -> Engine:
-    """psycopg 3; server options given in the URL (`?options=-c search_path=x`) are kept."""
+def _postgresql_settings(url: URL) -> tuple[URL, dict[str, Any]]:
+    """psycopg 3's URL and connect arguments; server options given in the URL (`?options=-c search_path=x`) are kept."""
     given = url.query.get("options", "")
     options = " ".join([*([given] if isinstance(given, str) else given),
                         f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"]).strip()
     url = url.set(drivername="postgresql+psycopg").difference_update_query(["options"])
-    engine = create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=POOL_OVERFLOW,
-        connect_args={"application_name": "codeconn", "connect_timeout": 10, "options": options},
-    )
+    return url, {"application_name": "codeconn", "connect_timeout": 10, "options": options}
+
+
+def create_loop_engine(url: URL, *, pool_size: int = DEFAULT_POOL_SIZE) -> AsyncEngine:
+    """PostgreSQL through psycopg's AsyncConnection, for code in a greenlet on an event loop."""
+    url, connect_args = _postgresql_settings(url)
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW,
+                                 connect_args={**connect_args, "autocommit": True}, pool_reset_on_return=None)
+    _ping_when_idle(engine.sync_engine, _ping_async)
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, _record: Any, state: Any) -> None:
+        if state.asyncio_safe and dbapi_connection.info.transaction_status != _PG_IDLE:
+            dbapi_connection.rollback()  # a transaction left open (the store ends its own)
+
+    return engine
+
+
+def _ping_async(dbapi_connection: Any) -> bool:
+    """One awaited round trip (SQLAlchemy's adapter awaits each call), in autocommit like every use."""
+    dbapi_connection.cursor().execute("SELECT 1")
+    return True
+
+
+def _ping_sync(dbapi_connection: Any) -> bool:
+    """An empty query, on libpq itself: one round trip outside any transaction, no statement run."""
+    return bool(dbapi_connection.pgconn.exec_(b";").status == _PG_EMPTY_QUERY)  # outside any transaction
+
+
+def _postgresql(url: URL, pool_size: int) -> Engine:
+    url, connect_args = _postgresql_settings(url)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, connect_args=connect_args)
+    _ping_when_idle(engine, _ping_sync)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, ping: Callable[[Any], bool]) -> None:
+    """Before a connection idle for PING_AFTER_IDLE_SECONDS is handed out, `ping` it; replace it if it fails."""
 
     @event.listens_for(engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
@@ -162,10 +204,8 @@ def _postgresql(url: URL, pool_size: int) -> Engine:
         if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
             return  # new, or used a moment ago
         try:
-            answered = dbapi_connection.pgconn.exec_(b";").status == _PG_EMPTY_QUERY  # outside any transaction
+            answered = ping(dbapi_connection)
         except Exception:  # noqa: BLE001 - any failure to answer is a dead connection
             answered = False
         if not answered:
             raise DisconnectionError("the pooled connection did not answer; it is replaced")
-
-    return engine

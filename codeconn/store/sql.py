@@ -6,7 +6,8 @@ How the promises of `base.py` are kept:
   database's write lock (and a process-local lock queues this process's threads
   fairly instead of letting them spin on the busy timeout). PostgreSQL: the
   transaction locks the account's row in `accounts` (SELECT ... FOR UPDATE),
-  inserting it on first use; at READ COMMITTED every statement after the lock
+  inserting it on first use (on the loop engine, an upsert sent with its BEGIN:
+  `writer.begin_locked`); at READ COMMITTED every statement after the lock
   sees everything the previous holder committed.
 - Reads: SQLite's WAL gives a deferred BEGIN a snapshot; PostgreSQL reads run
   REPEATABLE READ, READ ONLY, so list-then-tags is one snapshot and never blocks.
@@ -17,37 +18,53 @@ How the promises of `base.py` are kept:
 SQLAlchemy makes the engine, the pool, the schema and the SQL; reads and writes
 run on the pooled DB-API connection itself (`reader.py`, `writer.py`), since
 SQLAlchemy's per-call machinery cost more than the database's own work (issue 13).
+
+On an event loop (the server answers requests there, `server.workers`), code in a
+greenlet spawned by SQLAlchemy's `greenlet_spawn` gets PostgreSQL connections from
+a second pool, the loop engine: psycopg's AsyncConnection behind SQLAlchemy's
+DB-API adapter, whose every round trip the greenlet awaits, so the loop runs other
+requests meanwhile instead of waiting, and no thread hand-off is paid. The same
+statements run on it; only the connection differs. A store holds at most one
+transaction or read per thread, or per task on the loop (`NestedUse`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import in_greenlet
 
 from codeconn.store.base import NestedUse
 from codeconn.store.engines import DEFAULT_POOL_SIZE, create_store_engine, parse_url
 from codeconn.store.migrations import MIGRATIONS, Migration, migrate
 from codeconn.store.reader import SqlReader
 from codeconn.store.statements import Statements
-from codeconn.store.writer import SqlTx
+from codeconn.store.writer import SqlTx, begin_locked
 
 
 class SqlStore:
     """The Store over one SQLAlchemy engine (see `open_store`)."""
 
     def __init__(self, engine: Engine, *, shared_connection: bool = False,
-                 migrations: tuple[Migration, ...] = MIGRATIONS) -> None:
+                 migrations: tuple[Migration, ...] = MIGRATIONS,
+                 loop_engine: Callable[[], AsyncEngine] | None = None) -> None:
         self._engine = engine
+        self._make_loop_engine = loop_engine
+        self._loop_engine: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
+        self._loop_engine_lock = threading.Lock()
         self._postgresql = engine.dialect.name == "postgresql"
         writers = None if self._postgresql else threading.Lock()
         self._write_lock = writers
         self._read_lock = writers if shared_connection else None
-        self._held = threading.local()
+        self._held: ContextVar[bool] = ContextVar(f"codeconn_store_held_{id(self)}", default=False)
         self._statements = Statements(engine.dialect)
         self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         migrate(engine, migrations)
@@ -62,34 +79,54 @@ class SqlStore:
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
-        if getattr(self._held, "busy", False):
+        if self._held.get():
             raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
-        self._held.busy = True
+        token = self._held.set(True)
         try:
             yield
         finally:
-            self._held.busy = False
+            self._held.reset(token)
+
+    def _raw_connection(self) -> tuple[Any, bool]:
+        """A pooled connection, and whether it is the loop engine's (in autocommit: the store sends
+        BEGIN and its end itself); from the loop engine in a greenlet on an event loop, else the engine's."""
+        if self._make_loop_engine is None or not in_greenlet():
+            return self._engine.raw_connection(), False
+        loop = asyncio.get_running_loop()
+        with self._loop_engine_lock:
+            if self._loop_engine is None or self._loop_engine[0] is not loop:
+                if self._loop_engine is not None:  # a pool bound to another loop (in tests): dropped
+                    self._loop_engine[1].sync_engine.dispose(close=False)
+                self._loop_engine = loop, self._make_loop_engine()
+            engine = self._loop_engine[1].sync_engine
+        return engine.raw_connection(), True
 
     @contextmanager
     def transaction(self, account_id: str) -> Iterator[SqlTx]:
         if not isinstance(account_id, str) or not account_id:
             raise ValueError("transaction() needs an account id")
         with self._hold(), self._write_lock or nullcontext():
-            raw = self._engine.raw_connection()
+            raw, explicit = self._raw_connection()
             try:
                 cursor = raw.cursor()
                 if not self._postgresql:
-                    cursor.execute("BEGIN IMMEDIATE")  # psycopg begins by itself, at READ COMMITTED
+                    cursor.execute("BEGIN IMMEDIATE")
+                elif explicit:  # READ COMMITTED, like the engine's, whose psycopg begins by itself
+                    cursor.execute(begin_locked(account_id))
                 tx = SqlTx(cursor, self._statements, account_id, integrity_error=self._integrity_error)
                 try:
-                    tx.lock_account()
+                    if not explicit:
+                        tx.lock_account()
                     yield tx
                 except BaseException:
-                    _roll_back(raw)
+                    _roll_back(raw, cursor if explicit else None)
                     raise
                 finally:
                     tx._close()
-                raw.commit()
+                if explicit:
+                    cursor.execute("COMMIT")
+                else:
+                    raw.commit()
             finally:
                 raw.close()  # back to the pool, which rolls back anything left open
 
@@ -99,9 +136,9 @@ class SqlStore:
         psycopg's own BEGIN at REPEATABLE READ, READ ONLY; ended without writing anything.
         A `single_statement` read runs its one statement in autocommit: no BEGIN, no end."""
         with self._hold(), self._read_lock or nullcontext():
-            raw = self._engine.raw_connection()
+            raw, explicit = self._raw_connection()
             try:
-                with (self._autocommit(raw) if single_statement else self._snapshot(raw)) as cursor:
+                with self._reading(raw, explicit, single_statement) as cursor:
                     reader = SqlReader(cursor, self._statements, account_id,
                                        statements_left=1 if single_statement else None)
                     try:
@@ -110,6 +147,29 @@ class SqlStore:
                         reader._close()
             finally:
                 raw.close()  # back to the pool, which rolls back anything left open
+
+    def _reading(self, raw: Any, explicit: bool, single_statement: bool) -> AbstractContextManager[Any]:
+        if explicit:
+            return self._explicit_read(raw, single_statement)
+        return self._autocommit(raw) if single_statement else self._snapshot(raw)
+
+    @contextmanager
+    def _explicit_read(self, raw: Any, single_statement: bool) -> Iterator[Any]:
+        """A read on a connection in autocommit (the loop engine's): a lone statement as it is,
+        else a snapshot begun and ended here."""
+        cursor = raw.cursor()
+        if single_statement:
+            yield cursor
+            return
+        cursor.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        try:
+            yield cursor
+        finally:
+            try:
+                cursor.execute("ROLLBACK")  # nothing was written; ends the snapshot either way
+            except Exception:
+                raw.invalidate()  # a broken connection is never handed out again
+                raise
 
     @contextmanager
     def _autocommit(self, raw: Any) -> Iterator[Any]:
@@ -150,13 +210,33 @@ class SqlStore:
                 raise
 
     def close(self) -> None:
+        with self._loop_engine_lock:
+            made, self._loop_engine = self._loop_engine, None
+        if made is not None:
+            _dispose(made[1])
         self._engine.dispose()
 
 
-def _roll_back(raw: Any) -> None:
-    """End a failed transaction; a connection that cannot even roll back is never handed out again."""
+def _dispose(engine: AsyncEngine) -> None:
+    """Close a loop engine's connections once its loop has stopped (closing a psycopg AsyncConnection
+    waits for nothing, so a new loop does it); inside a running loop they are dropped, and closed
+    as they are collected."""
     try:
-        raw.rollback()
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(engine.dispose())
+    else:
+        engine.sync_engine.dispose(close=False)
+
+
+def _roll_back(raw: Any, cursor: Any | None = None) -> None:
+    """End a failed transaction (with ROLLBACK on `cursor`, when the connection is in autocommit);
+    a connection that cannot even roll back is never handed out again."""
+    try:
+        if cursor is not None:
+            cursor.execute("ROLLBACK")
+        else:
+            raw.rollback()
     except Exception:  # noqa: BLE001 - the transaction's own error is the one to raise
         raw.invalidate()
 
@@ -172,7 +252,8 @@ def open_store(url: str | None = None, *, data_dir: Path | None = None,
     """
     choice = create_store_engine(parse_url(url, data_dir), pool_size=pool_size)
     try:
-        return SqlStore(choice.engine, shared_connection=choice.shared_connection, migrations=migrations)
+        return SqlStore(choice.engine, shared_connection=choice.shared_connection, migrations=migrations,
+                        loop_engine=choice.loop_engine)
     except BaseException:
         choice.engine.dispose()
         raise

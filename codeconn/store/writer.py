@@ -50,6 +50,16 @@ _ACCOUNT_INSERTS = {name: make(accounts).values(account_id=bindparam("account_id
 _ACCOUNT_LOCK = select(accounts.c.account_id).where(accounts.c.account_id == bindparam("account_id")).with_for_update()
 
 
+def begin_locked(account_id: str) -> str:
+    """BEGIN and the account's row lock as one simple query, one round trip instead of two, for a
+    PostgreSQL connection in autocommit (the loop engine's, `sql.py`). The upsert locks the row
+    whether it was there or not: a second inserter waits for the first to commit, then locks it."""
+    from psycopg.sql import quote  # only with PostgreSQL
+
+    return (f"BEGIN; INSERT INTO {accounts.name} (account_id) VALUES ({quote(account_id)}) "
+            "ON CONFLICT (account_id) DO UPDATE SET account_id = EXCLUDED.account_id")
+
+
 class SqlTx(SqlReader):
     """A write transaction on one account (see `sql.py` for how writers are serialised)."""
 
@@ -182,4 +192,4 @@ class SqlTx(SqlReader):
                                  shape=("remove_tags", len(keys)))
 
 
-__all__ = ["SqlTx"]
+__all__ = ["SqlTx", "begin_locked"]

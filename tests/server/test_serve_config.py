@@ -8,7 +8,7 @@ import pytest
 
 from codeconn.server.config import WELL_KNOWN_CREDENTIALS, ServeConfig, is_loopback
 from codeconn.server.errors import ConfigError
-from codeconn.server.limits import Limits
+from codeconn.server.limits import Limits, OnLoop
 
 
 @pytest.mark.parametrize(("host", "loopback"), [
@@ -88,11 +88,14 @@ def test_requests_run_one_at_a_time_on_sqlite_and_three_at_a_time_on_postgresql(
     assert ServeConfig(database_url="postgresql://h/d", limits=Limits(running_requests=5)).running_requests == 5
 
 
-def test_reads_are_answered_on_the_event_loop_only_with_a_sqlite_file() -> None:
-    """A SQLite file's reads never wait (WAL); PostgreSQL's wait on the network, the in-memory twin's on a lock."""
-    assert ServeConfig().reads_inline
-    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").reads_inline
-    for url in ("sqlite://", "sqlite:///:memory:", "postgresql://u@h/db", "postgresql+psycopg://u@h/db", "::"):
-        assert not ServeConfig(database_url=url).reads_inline, url
-    assert not ServeConfig(limits=Limits(reads_inline=False)).reads_inline
-    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(reads_inline=True)).reads_inline
+def test_what_is_answered_on_the_event_loop_depends_on_the_database() -> None:
+    """A SQLite file's reads never wait (WAL) but its writes may; PostgreSQL's every wait is awaited
+    on the loop; the in-memory twin waits on a lock."""
+    assert ServeConfig().on_loop is OnLoop.READS
+    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").on_loop is OnLoop.READS
+    for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db"):
+        assert ServeConfig(database_url=url).on_loop is OnLoop.STORE, url
+    for url in ("sqlite://", "sqlite:///:memory:", "::"):
+        assert ServeConfig(database_url=url).on_loop is OnLoop.NOTHING, url
+    assert ServeConfig(limits=Limits(on_loop=OnLoop.NOTHING)).on_loop is OnLoop.NOTHING
+    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(on_loop=OnLoop.READS)).on_loop is OnLoop.READS

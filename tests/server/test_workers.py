@@ -1,7 +1,7 @@
 """The AWS endpoint's requests take turns in worker threads (issue 13): `running` at once, and a
 request presumed blocked (still working after `blocked_after`) lets the next one start, up to
-`count` threads. With `reads_inline`, a request that only reads is answered on the event loop,
-and the others still in a thread."""
+`count` threads. With `on_loop`, a request is first worked on the event loop, in a greenlet, and
+goes to a thread only when the edge declines it there."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import threading
 from typing import Any, cast
 
 import httpx
+from sqlalchemy.util.concurrency import await_
 
 from codeconn.server.edge import Edge, Incoming
+from codeconn.server.limits import OnLoop
 from codeconn.server.workers import AwsEndpoint, Workers
 
 WAIT = 10.0  # seconds any one step may take before the test fails instead of hanging
@@ -26,12 +28,18 @@ class FakeEdge:
         self.working = 0
         self.most_at_once = 0
         self.slow_started = threading.Semaphore(0)
-        self.inline_attempts: list[str] = []
+        self.inline_attempts: list[tuple[str, OnLoop]] = []
+        self.awaited: asyncio.Event | None = None  # what `/await...` waits for on the loop
 
-    def handle_reads(self, incoming: Incoming) -> tuple[int, dict[str, str], bytes] | None:
-        """`/read...` is answered wherever this runs (with the thread's name); anything else would write."""
-        self.inline_attempts.append(incoming.request.path)
-        if not incoming.request.path.startswith("/read"):
+    def handle_on_loop(self, incoming: Incoming, on_loop: OnLoop) -> tuple[int, dict[str, str], bytes] | None:
+        """`/read...` is answered wherever this runs (with the thread's name), `/await...` too once
+        `awaited` is set (awaited as the store awaits a round trip); anything else goes to a thread."""
+        path = incoming.request.path
+        self.inline_attempts.append((path, on_loop))
+        if path.startswith("/await"):
+            assert self.awaited is not None
+            await_(asyncio.wait_for(self.awaited.wait(), WAIT))
+        elif not path.startswith("/read"):
             return None
         return 200, {}, threading.current_thread().name.encode()
 
@@ -58,8 +66,8 @@ def client_for(workers: Workers) -> httpx.AsyncClient:
 
 
 def workers_over(edge: FakeEdge, count: int, *, running: int = 1, blocked_after: float = 0.05,
-                 reads_inline: bool = False) -> Workers:
-    return Workers(cast(Edge, edge), count, running=running, blocked_after=blocked_after, reads_inline=reads_inline)
+                 on_loop: OnLoop = OnLoop.NOTHING) -> Workers:
+    return Workers(cast(Edge, edge), count, running=running, blocked_after=blocked_after, on_loop=on_loop)
 
 
 async def wait_started(edge: FakeEdge) -> None:
@@ -141,17 +149,40 @@ def test_reads_are_answered_on_the_event_loop_and_writes_in_a_thread() -> None:
     edge = FakeEdge()
 
     async def scenario() -> tuple[str, list[httpx.Response]]:
-        async with client_for(workers_over(edge, 2, reads_inline=True)) as client:
+        async with client_for(workers_over(edge, 2, on_loop=OnLoop.READS)) as client:
             answers = [await client.post(path, content=b"{}") for path in ("/read", "/write", "/read2")]
             return threading.current_thread().name, answers
 
     loop_thread, (read, write, read2) = asyncio.run(scenario())
     assert read.content == read2.content == loop_thread.encode()
     assert write.content == b"/write"  # FakeEdge.handle's answer: the write went to a worker thread
-    assert edge.inline_attempts == ["/read", "/write", "/read2"] and edge.most_at_once == 1
+    assert edge.inline_attempts == [(p, OnLoop.READS) for p in ("/read", "/write", "/read2")]
+    assert edge.most_at_once == 1
 
 
-def test_without_reads_inline_every_request_goes_to_a_thread() -> None:
+def test_a_request_awaiting_on_the_loop_holds_up_no_other() -> None:
+    """A store round trip awaited in the greenlet frees the loop; one still waiting after
+    `blocked_after` stops counting, so with one turn the next request still starts."""
+    edge = FakeEdge()
+
+    async def scenario() -> tuple[bytes, bytes, bool, int]:
+        edge.awaited = asyncio.Event()
+        async with client_for(workers_over(edge, 2, on_loop=OnLoop.STORE)) as client:
+            waiting = asyncio.create_task(client.post("/await", content=b"{}"))
+            read = await asyncio.wait_for(client.post("/read", content=b"{}"), WAIT)
+            write = await asyncio.wait_for(client.post("/write", content=b"{}"), WAIT)
+            still_waiting = not waiting.done()
+            edge.awaited.set()
+            done = await asyncio.wait_for(waiting, WAIT)
+            return read.content, write.content, still_waiting, done.status_code
+
+    read, write, still_waiting, status = asyncio.run(scenario())
+    assert still_waiting and status == 200
+    assert read == threading.main_thread().name.encode() and write == b"/write"
+    assert [path for path, _ in edge.inline_attempts] == ["/await", "/read", "/write"]
+
+
+def test_without_on_loop_every_request_goes_to_a_thread() -> None:
     edge = FakeEdge()
 
     async def scenario() -> httpx.Response:

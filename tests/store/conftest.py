@@ -1,18 +1,23 @@
 """Fixtures for the store: one suite over every backend.
 
 `store` is parametrised over SQLite in WAL mode on a file ("sqlite"), the
-in-memory twin ("memory") and a throwaway PostgreSQL database ("postgresql").
+in-memory twin ("memory") and a throwaway PostgreSQL database ("postgresql"), and
+that database again with each test's body run in a greenlet on an event loop
+("postgresql-on-loop"), where the store uses its loop engine (psycopg's
+AsyncConnection, every round trip awaited), as the server does (`server.workers`).
 `durable_url` covers only the backends that outlive closing (reopen, migrations).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.util.concurrency import greenlet_spawn
 from postgres import postgres_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 from codeconn.store import Record
@@ -39,6 +44,10 @@ def make_record(id: str, kind: str = "connection", *, account: str = ACCOUNT, na
                   created_at=stamp, updated_at=stamp, lookup=lookup)
 
 
+ON_LOOP = "postgresql-on-loop"
+ON_LOOP_WAIT = 120.0  # seconds a test body may take on the loop before it fails instead of hanging
+
+
 def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'store.sqlite3'}"
@@ -48,9 +57,24 @@ def _url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(params=[pytest.param("sqlite", id="sqlite"), pytest.param("memory", id="memory"),
-                        pytest.param("postgresql", id="postgresql")])
+                        pytest.param("postgresql", id="postgresql"), pytest.param(ON_LOOP, id=ON_LOOP)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    return _url(request.param, tmp_path, request)
+    return _url("postgresql" if request.param == ON_LOOP else request.param, tmp_path, request)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """With "postgresql-on-loop", the test's body runs in a greenlet on a new event loop."""
+    callspec = getattr(pyfuncitem, "callspec", None)
+    if callspec is None or callspec.params.get("store_url") != ON_LOOP:
+        return None
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+
+    async def body() -> None:
+        await asyncio.wait_for(greenlet_spawn(pyfuncitem.obj, **arguments), ON_LOOP_WAIT)
+
+    asyncio.run(body())
+    return True
 
 
 @pytest.fixture(params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")])

@@ -1,11 +1,13 @@
-"""Requests that only read are answered on the event loop (issue 13, `server.reads_only`); the rest are not.
+"""Requests answered on the event loop (issue 13, `server.workers`, `OnLoop`), and those that are not.
 
 With its default SQLite file the server answers a request on the event loop
 itself while the request only reads, and sends it to a worker thread when it asks
-for a write transaction or reaches a code host. What a client must see either way:
-a write answered after such a start is written once and audited once, with only
-the decisions it rests on; and a call waiting on a code host never holds up the
-reads of others.
+for a write transaction; with PostgreSQL every request that only uses the store is
+answered on the loop, its round trips awaited there. A call that reaches a code
+host always goes to a thread. What a client must see either way: a write is
+written once and audited once, with only the decisions it rests on; a call
+waiting on a code host never holds up the reads of others; and on PostgreSQL, a
+write waiting for its account's lock holds up no other request.
 """
 
 from __future__ import annotations
@@ -13,18 +15,25 @@ from __future__ import annotations
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from handshake_clients import handshake_client
 from real_server import RealServer, real_server
 
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
 from codeconn.server.audit import read_audit
+from codeconn.server.limits import OnLoop
+from codeconn.store.engines import create_store_engine
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
@@ -33,10 +42,21 @@ from github_server import CLIENT_SECRET, PAT, SECRET_ENV, remote_providers_file 
 WAIT = 30.0  # seconds any one step may take before the test fails instead of hanging
 
 
+DATABASES = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest) -> dict[str, str]:
+    """ServeConfig overrides: the default SQLite file, or a throwaway PostgreSQL schema."""
+    if request.param == "sqlite":
+        return {}
+    return {"database_url": str(request.getfixturevalue("postgres_url"))}
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[RealServer]:
-    with real_server(tmp_path / "data") as running:
-        assert running.config.reads_inline
+def server(tmp_path: Path, database: dict[str, str]) -> Iterator[RealServer]:
+    with real_server(tmp_path / "data", **database) as running:
+        assert running.config.on_loop is (OnLoop.STORE if database else OnLoop.READS)
         yield running
 
 
@@ -100,10 +120,12 @@ def unanswering_github(tmp_path: Path) -> Iterator[tuple[Unanswering, Path]]:
         host.release()
 
 
-def test_a_call_waiting_on_a_code_host_never_holds_up_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_call_waiting_on_a_code_host_never_holds_up_reads(tmp_path: Path, database: dict[str, str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(SECRET_ENV, CLIENT_SECRET)
     with unanswering_github(tmp_path) as (host, providers), \
-            real_server(tmp_path / "data", providers_file=providers) as server, ThreadPoolExecutor(1) as pool:
+            real_server(tmp_path / "data", providers_file=providers, **database) as server, \
+            ThreadPoolExecutor(1) as pool:
         patient = Config(read_timeout=WAIT, retries={"total_max_attempts": 1})
         client = server.client("codestar-connections", config=patient)
         arn = client.create_connection(ProviderType="GitHub", ConnectionName="waiting")["ConnectionArn"]
@@ -119,3 +141,51 @@ def test_a_call_waiting_on_a_code_host_never_holds_up_reads(tmp_path: Path, monk
         with pytest.raises(ClientError) as refused:  # the code host refused the token at last
             waiting.result(WAIT)
         assert refused.value.response["Error"]["Code"] == "InvalidInputException"
+
+
+def wait_for_lock_waiters(engine: Engine, count: int) -> None:
+    """Return once `count` of codeconn's connections wait for a lock (fail after WAIT seconds)."""
+    deadline = time.monotonic() + WAIT
+    query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'codeconn' "
+                 "AND wait_event_type = 'Lock' AND datname = current_database()")
+    while True:
+        with engine.connect() as connection:
+            waiting = connection.execute(query).scalar_one()
+        if waiting >= count:
+            return
+        assert time.monotonic() < deadline, f"{waiting} of {count} writes reached the lock"
+        time.sleep(0.02)
+
+
+def test_a_write_waiting_for_its_accounts_lock_holds_up_no_other_request(tmp_path: Path, postgres_url: str) -> None:
+    """On PostgreSQL a write waits for its account's row lock on the event loop, awaited: more
+    writers than the server runs at once (`running_requests`) wait there, and reads and the
+    health check are answered meanwhile; each write lands once the lock is released."""
+    with real_server(tmp_path / "data", database_url=postgres_url) as server, ThreadPoolExecutor(8) as pool:
+        patient = Config(read_timeout=WAIT, retries={"total_max_attempts": 1})
+        client = server.client("codestar-connections", config=patient)
+        writers = server.config.running_requests + 1
+        arns = [client.create_connection(ProviderType="GitHub", ConnectionName=f"locked-{n}")["ConnectionArn"]
+                for n in range(writers)]
+        holder = create_store_engine(make_url(postgres_url), pool_size=1).engine
+        try:
+            with holder.connect() as connection:  # another replica's long transaction, holding the lock
+                connection.execute(text("SELECT account_id FROM accounts WHERE account_id = :account FOR UPDATE"),
+                                   {"account": server.config.account_id})
+                waiting = [pool.submit(client.tag_resource, ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+                           for arn in arns]
+                wait_for_lock_waiters(holder, writers)
+                read = client.get_connection(ConnectionArn=arns[0])
+                listed = client.list_connections()["Connections"]
+                healthy = httpx.get(f"{server.url}/_codeconn/health", timeout=WAIT)
+                assert not any(future.done() for future in waiting), "a write did not wait for the lock"
+                assert read["Connection"]["ConnectionArn"] == arns[0]
+                assert sorted(c["ConnectionArn"] for c in listed) == sorted(arns)
+                assert healthy.status_code == 200
+                connection.rollback()
+            for future in waiting:
+                future.result(WAIT)
+        finally:
+            holder.dispose()
+        for arn in arns:
+            assert client.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "a"}]

@@ -1,0 +1,160 @@
+"""The store used from greenlets on an event loop (`server.workers`, `OnLoop`), as the server uses it.
+
+On PostgreSQL a read or transaction in a greenlet (SQLAlchemy's `greenlet_spawn`)
+runs on psycopg's AsyncConnection, every round trip awaited: requests on one loop
+interleave at their waits without blocking each other or the loop. SQLite and the
+in-memory twin run the same code in the greenlet without awaiting anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from conftest import ACCOUNT, MakeRecord
+from sqlalchemy import text
+from sqlalchemy.util.concurrency import await_, greenlet_spawn
+
+from codeconn.store import Conflict, NestedUse
+from codeconn.store.sql import SqlStore, open_store
+
+T = TypeVar("T")
+WAIT = 10.0
+
+
+@pytest.fixture(params=[pytest.param("sqlite", id="sqlite"), pytest.param("memory", id="memory"),
+                        pytest.param("postgresql", id="postgresql")])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The suite's backends, without its "postgresql-on-loop": these tests run their own loops."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    if request.param == "memory":
+        return "sqlite://"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def run_on_loop(scenario: Callable[[], Awaitable[T]]) -> T:
+    async def bounded() -> T:
+        return await asyncio.wait_for(scenario(), WAIT)
+
+    return asyncio.run(bounded())
+
+
+def test_greenlets_on_one_loop_read_and_write_side_by_side(store: SqlStore, record: MakeRecord) -> None:
+    def write(n: int) -> None:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record(f"c{n}"))
+            tx.set_tags(record(f"c{n}").arn, {"n": str(n)})
+
+    def read(n: int) -> tuple[str, dict[str, str]] | None:
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            found = reader.get_with_tags("connection", f"c{n}")
+        return (found[0].id, found[1]) if found is not None else None
+
+    async def scenario() -> list[tuple[str, dict[str, str]] | None]:
+        await asyncio.gather(*(greenlet_spawn(write, n) for n in range(6)))
+        return list(await asyncio.gather(*(greenlet_spawn(read, n) for n in range(7))))
+
+    assert run_on_loop(scenario) == [(f"c{n}", {"n": str(n)}) for n in range(6)] + [None]
+
+
+def test_a_conflict_in_a_greenlet_is_reported_and_the_transaction_goes_on(store: SqlStore,
+                                                                          record: MakeRecord) -> None:
+    def write() -> str:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("taken"))
+            try:
+                tx.insert(record("taken"))
+            except Conflict as conflict:
+                field = conflict.field
+            tx.insert(record("after"))
+        return field
+
+    def ids() -> list[str]:
+        with store.read(ACCOUNT) as reader:
+            return [r.id for r in reader.list("connection").records]
+
+    async def scenario() -> tuple[str, list[str]]:
+        return await greenlet_spawn(write), await greenlet_spawn(ids)
+
+    assert run_on_loop(scenario) == ("id", ["taken", "after"])
+
+
+def test_a_read_in_a_transaction_is_still_refused_in_a_greenlet(store: SqlStore) -> None:
+    def nested() -> None:
+        with store.transaction(ACCOUNT), store.read(ACCOUNT):
+            pass
+
+    async def scenario() -> None:
+        await greenlet_spawn(nested)
+
+    with pytest.raises(NestedUse):
+        run_on_loop(scenario)
+
+
+def test_a_transaction_waiting_for_the_account_lock_leaves_the_loop_free(postgres_url: str,
+                                                                         record: MakeRecord) -> None:
+    """While one greenlet holds the account's lock and another waits for it, the loop runs other work."""
+    with_store = open_store(postgres_url)
+    try:
+        def hold(release: asyncio.Event) -> None:
+            with with_store.transaction(ACCOUNT) as tx:
+                tx.insert(record("first"))
+                await_(release.wait())
+
+        def second() -> None:
+            with with_store.transaction(ACCOUNT) as tx:
+                tx.insert(record("second"))
+
+        async def scenario() -> tuple[int, bool]:
+            release = asyncio.Event()
+            holder = asyncio.ensure_future(greenlet_spawn(hold, release))
+            await asyncio.sleep(0.05)
+            waiter = asyncio.ensure_future(greenlet_spawn(second))
+            ticks = 0
+            for _ in range(10):  # the loop keeps turning while `second` waits for the lock
+                await asyncio.sleep(0.01)
+                ticks += 1
+            waited = not waiter.done()
+            release.set()
+            await asyncio.gather(holder, waiter)
+            return ticks, waited
+
+        assert run_on_loop(scenario) == (10, True)
+        with with_store.read(ACCOUNT) as reader:
+            assert [r.id for r in reader.list("connection").records] == ["first", "second"]
+    finally:
+        with_store.close()
+
+
+def test_closing_the_store_after_its_loop_stopped_closes_the_loops_connections(postgres_url: str) -> None:
+    opened = open_store(postgres_url)
+    count = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'codeconn' "
+                 "AND datname = current_database()")
+
+    def connections() -> int:
+        with opened.engine.connect() as connection:
+            return int(connection.execute(count).scalar_one())
+
+    def read() -> None:
+        with opened.read(ACCOUNT) as reader:
+            reader.count("connection")
+
+    async def scenario() -> None:
+        await asyncio.gather(*(greenlet_spawn(read) for _ in range(3)))
+
+    try:
+        before = connections()
+        run_on_loop(scenario)
+        assert connections() >= before + 3  # the loop's own pool, beside the engine's
+    finally:
+        opened.close()
+    other = open_store(postgres_url)
+    try:
+        with other.engine.connect() as connection:
+            assert int(connection.execute(count).scalar_one()) <= before
+    finally:
+        other.close()
