@@ -19,9 +19,9 @@ the endpoint does not take (OPTIONS, TRACE, lowercase `post`, ...); the edge
 answers each in the protocol family's shape and audits it. A path no other route
 claims goes from there straight to the AWS endpoint (`workers.AwsEndpoint`), which
 reads at most the protocol's body limit plus one byte, within `Limits.body_timeout`,
-and works on the request in a worker thread, taking turns (`workers.Workers`);
-with a SQLite file, a request that only reads is answered on the event loop
-(`reads_only`).
+and works on the request in a worker thread, taking turns (`workers.Workers`),
+or on the event loop itself when nothing it does there can block the loop
+(`limits.OnLoop`).
 """
 
 from __future__ import annotations

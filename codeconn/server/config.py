@@ -119,13 +119,13 @@ class ServeConfig:
     def on_loop(self) -> OnLoop:
         """What is answered on the event loop (`server.workers`): `limits.on_loop` when set; else
         every request that only uses the store with PostgreSQL, whose waits the loop awaits
-        (psycopg's AsyncConnection), only reads with a SQLite file (a WAL read never waits, a write
-        may wait for the write lock), and nothing with the in-memory twin, which serialises every
-        use with a lock."""
+        (psycopg's AsyncConnection); with a SQLite file, every one whose store work does not wait
+        (a WAL read never does; a write finding another writer at work goes to a thread); nothing
+        with the in-memory twin, whose one connection every thread shares."""
         if self.limits.on_loop is not None:
             return self.limits.on_loop
         if self.database_url is None:
-            return OnLoop.READS  # the default SQLite file in the data directory
+            return OnLoop.NO_WAIT  # the default SQLite file in the data directory
         try:
             url = make_url(self.database_url)
         except ArgumentError:  # the store refuses it when it opens
@@ -133,7 +133,7 @@ class ServeConfig:
         if url.get_backend_name() in ("postgresql", "postgres"):
             return OnLoop.STORE
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            return OnLoop.READS
+            return OnLoop.NO_WAIT
         return OnLoop.NOTHING
 
     @property

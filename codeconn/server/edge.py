@@ -38,7 +38,7 @@ from codeconn.server.audit import AuditDecision, AuditRecord, AuditSink, pipelin
 from codeconn.server.config import ServeConfig
 from codeconn.server.errors import INTERNAL_FAILURE, OperationNotImplemented, answer_for, is_expected
 from codeconn.server.limits import OnLoop
-from codeconn.server.reads_only import ReadsOnly, WritesRefused
+from codeconn.server.no_wait import NotOnLoop, NoWaiting
 from codeconn.server.scrub import scrub
 from codeconn.service.call import Authorize, Call, Caller, CallerDirectory
 from codeconn.clock import Clock, utc_now
@@ -109,7 +109,6 @@ class Edge:
         self._clock = clock
         self._service_models = service_models
         self._iam_catalog = iam_catalog
-        self._writers: set[tuple[str, str]] = set()  # operations seen asking for a write transaction
 
     def handle(self, incoming: Incoming) -> Response:
         """The response to `incoming`; never raises for anything the request or a handler does."""
@@ -122,10 +121,10 @@ class Edge:
         when the request must be answered in a worker thread instead.
 
         A handler that reaches a code host (`Registry.is_remote`) is never run here.
-        With `OnLoop.READS` the handler gets the store's reads only (`server.reads_only`):
-        one that asks for a write transaction is dropped, and its operation is refused
-        here at once from then on, right after routing. With `OnLoop.STORE` it gets the
-        store itself, whose every wait is awaited on the loop (`SqlStore`'s loop engine).
+        With `OnLoop.NO_WAIT` the handler gets the store without its waits
+        (`server.no_wait`): one whose write transaction would wait for another writer is
+        dropped before anything is begun. With `OnLoop.STORE` it gets the store itself,
+        whose every wait is awaited on the loop (`SqlStore`'s loop engine).
         """
         if on_loop is OnLoop.NOTHING:
             return None
@@ -140,9 +139,7 @@ class Edge:
             if incoming.problem is not None:
                 raise incoming.problem
             response = self._answer(incoming, codec, headers, trace, on_loop=on_loop)
-        except WritesRefused if on_loop is not OnLoop.NOTHING else ():  # raised only to a run on the loop
-            if trace.operation is not None and on_loop is OnLoop.READS:
-                self._writers.add((trace.operation.service_model.service_name, trace.operation.name))
+        except NotOnLoop if on_loop is not OnLoop.NOTHING else ():  # raised only to a run on the loop
             return None
         except Exception as error:  # noqa: BLE001 - every failure is answered, in the protocol's shape
             response = self._fail(error, codec, trace)
@@ -157,7 +154,7 @@ class Edge:
         unroutable = self._route(codec, request, headers, trace)
         service = trace.service
         if trace.operation is not None and not self._may_run(trace.operation, on_loop):
-            raise WritesRefused(trace.operation.name)
+            raise NotOnLoop(trace.operation.name)
         verified = authenticate(request, self._directory.credentials, trace.now, family=codec.FAMILY,
                                 service=service.signing_name if service is not None else None,
                                 regions=self._regions(service))
@@ -177,7 +174,7 @@ class Edge:
         trace.call = Call(
             service=service.service_name, operation=trace.operation.name, region=verified.region,
             caller=trace.caller, now=trace.now, request_id=trace.request_id,
-            store=ReadsOnly(self._store) if on_loop is OnLoop.READS else self._store,
+            store=NoWaiting(self._store) if on_loop is OnLoop.NO_WAIT else self._store,
             secrets=self._secrets, authorizer=self._authorizer, iam_catalog=self._iam_catalog, source_ip=incoming.source_ip,
             secure_transport=incoming.secure, user_agent=request.header("user-agent") or "",
         )
@@ -185,12 +182,9 @@ class Edge:
         return codec.serialize_response(trace.operation, output, trace.request_id)
 
     def _may_run(self, operation: OperationModel, on_loop: OnLoop) -> bool:
-        """Whether the operation may run where `on_loop` says: anywhere but on the loop, a remote
-        operation; with `OnLoop.READS`, one not yet seen asking for a write transaction."""
-        if on_loop is OnLoop.NOTHING:
-            return True
-        key = (operation.service_model.service_name, operation.name)
-        return not self._registry.is_remote(*key) and (on_loop is OnLoop.STORE or key not in self._writers)
+        """Whether the operation may run where `on_loop` says: anywhere but on the loop, a remote one."""
+        return on_loop is OnLoop.NOTHING or not self._registry.is_remote(operation.service_model.service_name,
+                                                                          operation.name)
 
     def _route(self, codec: Codec, request: HttpRequest, headers: Mapping[str, str],
                trace: _Trace) -> WireError | None:

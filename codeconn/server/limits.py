@@ -38,7 +38,8 @@ class OnLoop(Enum):
     """
 
     NOTHING = "nothing"  # every request in a thread (the in-memory twin, which serialises with a lock)
-    READS = "reads"  # one that only reads (a SQLite file: a WAL read never waits, a write may)
+    NO_WAIT = "no-wait"  # one whose store work never waits (a SQLite file: its reads, and its writes
+    # while no other writer holds the write lock; `server.no_wait`)
     STORE = "store"  # every one that only uses the store (PostgreSQL: its every wait awaited on the loop)
 
 

@@ -5,8 +5,8 @@
 
 The edge runs in a worker thread (a write waiting for SQLite's lock or a code
 host's API would stall every connection on the event loop), except what may run
-on the loop itself (`OnLoop`): a request that only reads a SQLite file, which
-never waits, or one that only uses PostgreSQL, whose waits the loop awaits. How
+on the loop itself (`OnLoop`): a request whose SQLite work does not wait, or one
+that only uses PostgreSQL, whose waits the loop awaits. How
 many run at once is the point of `Workers`; see its docstring. `AwsEndpoint` is a bare ASGI app: the edge takes
 bytes and gives bytes, so Starlette's Request and Response are skipped on the path
 every API call takes (they were about a tenth of the event loop's time per call).
@@ -56,9 +56,9 @@ class Workers:
     was a third of its time (issue 13). With `OnLoop.STORE` (PostgreSQL) it runs in a
     greenlet (SQLAlchemy's `greenlet_spawn`), where the store awaits its every round
     trip (`SqlStore`'s loop engine): the loop works on other requests meanwhile, and
-    a request waiting on a lock steps aside like one in a thread. SQLite's reads
-    await nothing, and a greenlet would only cost its start (about a tenth of a
-    GetConnection, measured).
+    a request waiting on a lock steps aside like one in a thread. With
+    `OnLoop.NO_WAIT` (a SQLite file) nothing is awaited, and a greenlet would only
+    cost its start (about a tenth of a GetConnection, measured).
     """
 
     def __init__(self, edge: Edge, count: int, *, running: int = 1, on_loop: OnLoop = OnLoop.NOTHING,
@@ -94,7 +94,7 @@ class Workers:
             timer = asyncio.get_running_loop().call_later(self._blocked_after, step_aside)
             try:
                 answer = None
-                if self._on_loop is OnLoop.READS:  # SQLite's reads await nothing: no greenlet needed
+                if self._on_loop is OnLoop.NO_WAIT:  # SQLite awaits nothing: no greenlet needed
                     answer = self.edge.handle_on_loop(incoming, self._on_loop)
                 elif self._on_loop is OnLoop.STORE:
                     answer = await greenlet_spawn(self.edge.handle_on_loop, incoming, self._on_loop)

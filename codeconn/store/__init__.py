@@ -38,6 +38,7 @@ from codeconn.store.base import (
     Store,
     StoreError,
     Tx,
+    WouldWait,
 )
 from codeconn.store.secrets import KEY_FILE_NAME, Secret, SecretBox
 
@@ -58,4 +59,5 @@ __all__ = [
     "Store",
     "StoreError",
     "Tx",
+    "WouldWait",
 ]

@@ -66,6 +66,15 @@ class NestedUse(StoreError):
     """
 
 
+class WouldWait(Exception):
+    """`transaction(wait=False)` found another writer holding the lock it needs; nothing was begun.
+
+    Not a StoreError: no handler's error handling can take it for the store's answer
+    about the data. The caller (code on an event loop, `server.no_wait`) runs the
+    work again where it may wait.
+    """
+
+
 class SchemaError(StoreError):
     """The database schema cannot be brought to this code's version."""
 
@@ -208,7 +217,15 @@ class Store(Protocol):
     read at a time (NestedUse); different threads and tasks may use one Store at once.
     """
 
-    def transaction(self, account_id: str) -> AbstractContextManager[Tx]: ...
+    def transaction(self, account_id: str, *, wait: bool = True) -> AbstractContextManager[Tx]:
+        """A write transaction on the account, its writers serialised.
+
+        `wait=False` is for code that must not block (on an event loop): where the
+        transaction would wait for another writer to finish (SQLite's write lock, held
+        by another thread or process), it raises WouldWait at once instead, before
+        anything is begun. PostgreSQL's waits are awaited on the store's loop engine
+        (`sql.py`) and are never refused."""
+        ...
 
     def read(self, account_id: str | None = None, *,
              single_statement: bool = False) -> AbstractContextManager[Reader]:

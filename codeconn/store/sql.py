@@ -4,7 +4,8 @@ How the promises of `base.py` are kept:
 
 - Writers of one account are serialised. SQLite: BEGIN IMMEDIATE takes the
   database's write lock (and a process-local lock queues this process's threads
-  fairly instead of letting them spin on the busy timeout). PostgreSQL: the
+  fairly instead of letting them spin on the busy timeout); `transaction(wait=False)`
+  takes both without waiting, or raises WouldWait before anything is begun. PostgreSQL: the
   transaction locks the account's row in `accounts` (SELECT ... FOR UPDATE),
   inserting it on first use (on the loop engine, an upsert sent with its BEGIN:
   `writer.begin_locked`); at READ COMMITTED every statement after the lock
@@ -31,6 +32,7 @@ transaction or read per thread, or per task on the loop (`NestedUse`).
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -42,8 +44,8 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util.concurrency import in_greenlet
 
-from codeconn.store.base import NestedUse
-from codeconn.store.engines import DEFAULT_POOL_SIZE, create_store_engine, parse_url
+from codeconn.store.base import NestedUse, WouldWait
+from codeconn.store.engines import BUSY_TIMEOUT_SECONDS, DEFAULT_POOL_SIZE, create_store_engine, parse_url
 from codeconn.store.migrations import MIGRATIONS, Migration, migrate
 from codeconn.store.reader import SqlReader
 from codeconn.store.statements import Statements
@@ -102,15 +104,15 @@ class SqlStore:
         return engine.raw_connection(), True
 
     @contextmanager
-    def transaction(self, account_id: str) -> Iterator[SqlTx]:
+    def transaction(self, account_id: str, *, wait: bool = True) -> Iterator[SqlTx]:
         if not isinstance(account_id, str) or not account_id:
             raise ValueError("transaction() needs an account id")
-        with self._hold(), self._write_lock or nullcontext():
+        with self._hold(), self._writing(wait):
             raw, explicit = self._raw_connection()
             try:
                 cursor = raw.cursor()
                 if not self._postgresql:
-                    cursor.execute("BEGIN IMMEDIATE")
+                    _begin_immediate(cursor, wait)
                 elif explicit:  # READ COMMITTED, like the engine's, whose psycopg begins by itself
                     cursor.execute(begin_locked(account_id))
                 tx = SqlTx(cursor, self._statements, account_id, integrity_error=self._integrity_error)
@@ -129,6 +131,19 @@ class SqlStore:
                     raw.commit()
             finally:
                 raw.close()  # back to the pool, which rolls back anything left open
+
+    @contextmanager
+    def _writing(self, wait: bool) -> Iterator[None]:
+        """This process's turn to write (SQLite's; PostgreSQL's writers queue on the account's row)."""
+        if self._write_lock is None:
+            yield
+            return
+        if not self._write_lock.acquire(blocking=wait):
+            raise WouldWait("another thread of this process is writing")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
 
     @contextmanager
     def read(self, account_id: str | None = None, *, single_statement: bool = False) -> Iterator[SqlReader]:
@@ -215,6 +230,27 @@ class SqlStore:
         if made is not None:
             _dispose(made[1])
         self._engine.dispose()
+
+
+def _begin_immediate(cursor: Any, wait: bool) -> None:
+    """SQLite's write lock, waiting for it up to the busy timeout; or, without `wait`, WouldWait
+    at once when another connection holds it (its busy timeout is 0 for this one statement)."""
+    if wait:
+        cursor.execute("BEGIN IMMEDIATE")
+        return
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        cursor.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+            raise
+        busy = True
+    else:
+        busy = False
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+    if busy:  # raised out here, so the driver's error is not chained to it
+        raise WouldWait("another connection holds the database's write lock")
 
 
 def _dispose(engine: AsyncEngine) -> None:

@@ -1,22 +1,23 @@
 """Requests answered on the event loop (issue 13, `server.workers`, `OnLoop`), and those that are not.
 
 With its default SQLite file the server answers a request on the event loop
-itself while the request only reads, and sends it to a worker thread when it asks
-for a write transaction; with PostgreSQL every request that only uses the store is
-answered on the loop, its round trips awaited there. A call that reaches a code
-host always goes to a thread. What a client must see either way: a write is
-written once and audited once, with only the decisions it rests on; a call
-waiting on a code host never holds up the reads of others; and on PostgreSQL, a
-write waiting for its account's lock holds up no other request.
+itself while nothing it does waits, and sends it to a worker thread when its write
+would wait for another writer; with PostgreSQL every request that only uses the
+store is answered on the loop, its round trips awaited there. A call that reaches
+a code host always goes to a thread. What a client must see either way: a write is
+written once and audited once, with only the decisions it rests on; a call waiting
+on a code host never holds up the reads of others; and a write waiting for a lock
+holds up no other request.
 """
 
 from __future__ import annotations
 
 import socket
+import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 from codeconn.server.audit import read_audit
 from codeconn.server.limits import OnLoop
-from codeconn.store.engines import create_store_engine
+from codeconn.store.engines import DEFAULT_SQLITE_NAME, create_store_engine
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "providers"))
 
@@ -56,7 +57,7 @@ def database(request: pytest.FixtureRequest) -> dict[str, str]:
 @pytest.fixture
 def server(tmp_path: Path, database: dict[str, str]) -> Iterator[RealServer]:
     with real_server(tmp_path / "data", **database) as running:
-        assert running.config.on_loop is (OnLoop.STORE if database else OnLoop.READS)
+        assert running.config.on_loop is (OnLoop.STORE if database else OnLoop.NO_WAIT)
         yield running
 
 
@@ -157,35 +158,53 @@ def wait_for_lock_waiters(engine: Engine, count: int) -> None:
         time.sleep(0.02)
 
 
-def test_a_write_waiting_for_its_accounts_lock_holds_up_no_other_request(tmp_path: Path, postgres_url: str) -> None:
-    """On PostgreSQL a write waits for its account's row lock on the event loop, awaited: more
-    writers than the server runs at once (`running_requests`) wait there, and reads and the
-    health check are answered meanwhile; each write lands once the lock is released."""
-    with real_server(tmp_path / "data", database_url=postgres_url) as server, ThreadPoolExecutor(8) as pool:
+@contextmanager
+def write_lock_held(server: RealServer) -> Iterator[Callable[[int], None]]:
+    """Another replica's long write transaction on the server's database, holding what the server's
+    writes of its account must wait for; yields how to wait until `count` writes wait for it."""
+    url = server.config.database_url
+    if url is None:  # SQLite: the database's write lock, from another connection
+        holder = sqlite3.connect(server.config.data_dir / DEFAULT_SQLITE_NAME, isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield lambda count: time.sleep(0.3)  # SQLite cannot show who waits: time to reach the lock
+            holder.execute("ROLLBACK")
+        finally:
+            holder.close()
+        return
+    engine = create_store_engine(make_url(url), pool_size=1).engine  # PostgreSQL: the account's row lock
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT account_id FROM accounts WHERE account_id = :account FOR UPDATE"),
+                               {"account": server.config.account_id})
+            yield lambda count: wait_for_lock_waiters(engine, count)
+            connection.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_a_write_waiting_for_a_lock_holds_up_no_other_request(server: RealServer) -> None:
+    """A write waiting for another writer waits in a worker thread (SQLite) or awaited on the event
+    loop (PostgreSQL): more writers than the server runs at once (`running_requests`) wait, and
+    reads and the health check are answered meanwhile; each write lands once the lock is released."""
+    with ThreadPoolExecutor(8) as pool:
         patient = Config(read_timeout=WAIT, retries={"total_max_attempts": 1})
         client = server.client("codestar-connections", config=patient)
         writers = server.config.running_requests + 1
         arns = [client.create_connection(ProviderType="GitHub", ConnectionName=f"locked-{n}")["ConnectionArn"]
                 for n in range(writers)]
-        holder = create_store_engine(make_url(postgres_url), pool_size=1).engine
-        try:
-            with holder.connect() as connection:  # another replica's long transaction, holding the lock
-                connection.execute(text("SELECT account_id FROM accounts WHERE account_id = :account FOR UPDATE"),
-                                   {"account": server.config.account_id})
-                waiting = [pool.submit(client.tag_resource, ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
-                           for arn in arns]
-                wait_for_lock_waiters(holder, writers)
-                read = client.get_connection(ConnectionArn=arns[0])
-                listed = client.list_connections()["Connections"]
-                healthy = httpx.get(f"{server.url}/_codeconn/health", timeout=WAIT)
-                assert not any(future.done() for future in waiting), "a write did not wait for the lock"
-                assert read["Connection"]["ConnectionArn"] == arns[0]
-                assert sorted(c["ConnectionArn"] for c in listed) == sorted(arns)
-                assert healthy.status_code == 200
-                connection.rollback()
-            for future in waiting:
-                future.result(WAIT)
-        finally:
-            holder.dispose()
+        with write_lock_held(server) as reached:
+            waiting = [pool.submit(client.tag_resource, ResourceArn=arn, Tags=[{"Key": "team", "Value": "a"}])
+                       for arn in arns]
+            reached(writers)
+            read = client.get_connection(ConnectionArn=arns[0])
+            listed = client.list_connections()["Connections"]
+            healthy = httpx.get(f"{server.url}/_codeconn/health", timeout=WAIT)
+            assert not any(future.done() for future in waiting), "a write did not wait for the lock"
+            assert read["Connection"]["ConnectionArn"] == arns[0]
+            assert sorted(c["ConnectionArn"] for c in listed) == sorted(arns)
+            assert healthy.status_code == 200
+        for future in waiting:
+            future.result(WAIT)
         for arn in arns:
             assert client.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "a"}]

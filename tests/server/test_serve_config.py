@@ -91,11 +91,11 @@ def test_requests_run_one_at_a_time_on_sqlite_and_three_at_a_time_on_postgresql(
 def test_what_is_answered_on_the_event_loop_depends_on_the_database() -> None:
     """A SQLite file's reads never wait (WAL) but its writes may; PostgreSQL's every wait is awaited
     on the loop; the in-memory twin waits on a lock."""
-    assert ServeConfig().on_loop is OnLoop.READS
-    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").on_loop is OnLoop.READS
+    assert ServeConfig().on_loop is OnLoop.NO_WAIT
+    assert ServeConfig(database_url="sqlite:////tmp/x.sqlite3").on_loop is OnLoop.NO_WAIT
     for url in ("postgresql://u@h/db", "postgres://u@h/db", "postgresql+psycopg://u@h/db"):
         assert ServeConfig(database_url=url).on_loop is OnLoop.STORE, url
     for url in ("sqlite://", "sqlite:///:memory:", "::"):
         assert ServeConfig(database_url=url).on_loop is OnLoop.NOTHING, url
     assert ServeConfig(limits=Limits(on_loop=OnLoop.NOTHING)).on_loop is OnLoop.NOTHING
-    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(on_loop=OnLoop.READS)).on_loop is OnLoop.READS
+    assert ServeConfig(database_url="postgresql://h/d", limits=Limits(on_loop=OnLoop.NO_WAIT)).on_loop is OnLoop.NO_WAIT

@@ -145,18 +145,18 @@ def test_the_answer_carries_its_content_length() -> None:
     assert response.headers["content-type"] == "text/plain"
 
 
-def test_reads_are_answered_on_the_event_loop_and_writes_in_a_thread() -> None:
+def test_what_the_edge_declines_on_the_event_loop_is_answered_in_a_thread() -> None:
     edge = FakeEdge()
 
     async def scenario() -> tuple[str, list[httpx.Response]]:
-        async with client_for(workers_over(edge, 2, on_loop=OnLoop.READS)) as client:
+        async with client_for(workers_over(edge, 2, on_loop=OnLoop.NO_WAIT)) as client:
             answers = [await client.post(path, content=b"{}") for path in ("/read", "/write", "/read2")]
             return threading.current_thread().name, answers
 
     loop_thread, (read, write, read2) = asyncio.run(scenario())
     assert read.content == read2.content == loop_thread.encode()
     assert write.content == b"/write"  # FakeEdge.handle's answer: the write went to a worker thread
-    assert edge.inline_attempts == [(p, OnLoop.READS) for p in ("/read", "/write", "/read2")]
+    assert edge.inline_attempts == [(p, OnLoop.NO_WAIT) for p in ("/read", "/write", "/read2")]
     assert edge.most_at_once == 1
 
 

@@ -1,14 +1,18 @@
-"""The store used from greenlets on an event loop (`server.workers`, `OnLoop`), as the server uses it.
+"""The store used on an event loop (`server.workers`, `OnLoop`), as the server uses it.
 
 On PostgreSQL a read or transaction in a greenlet (SQLAlchemy's `greenlet_spawn`)
 runs on psycopg's AsyncConnection, every round trip awaited: requests on one loop
 interleave at their waits without blocking each other or the loop. SQLite and the
-in-memory twin run the same code in the greenlet without awaiting anything.
+in-memory twin run the same code in the greenlet without awaiting anything; their
+write transactions, which would block, can be asked not to wait (`wait=False`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -18,7 +22,7 @@ from conftest import ACCOUNT, MakeRecord
 from sqlalchemy import text
 from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
-from codeconn.store import Conflict, NestedUse
+from codeconn.store import Conflict, NestedUse, WouldWait
 from codeconn.store.sql import SqlStore, open_store
 
 T = TypeVar("T")
@@ -158,3 +162,56 @@ def test_closing_the_store_after_its_loop_stopped_closes_the_loops_connections(p
             assert int(connection.execute(count).scalar_one()) <= before
     finally:
         other.close()
+
+
+def test_a_transaction_that_must_not_wait_is_refused_while_another_thread_writes(store: SqlStore,
+                                                                                record: MakeRecord) -> None:
+    """SQLite (file and in-memory) serialise this process's writers: without `wait`, WouldWait at once
+    while another thread holds a transaction, and nothing of the refused one is written."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("held"))
+            holding.set()
+            assert release.wait(WAIT)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(WAIT)
+        if store.engine.dialect.name == "postgresql":  # writers queue on the account's row, awaited on a loop
+            return
+        with pytest.raises(WouldWait), store.transaction(ACCOUNT, wait=False) as tx:
+            tx.insert(record("refused"))
+    finally:
+        release.set()
+        holder.join(WAIT)
+    with store.transaction(ACCOUNT, wait=False) as tx:
+        tx.insert(record("after"))
+    with store.read(ACCOUNT) as reader:
+        assert sorted(r.id for r in reader.list("connection").records) == ["after", "held"]
+
+
+def test_a_transaction_that_must_not_wait_is_refused_while_another_process_writes(tmp_path: Path,
+                                                                                  record: MakeRecord) -> None:
+    """SQLite's write lock held by another connection (another process): WouldWait at once without
+    `wait`; with it, the transaction still waits its busy timeout, and goes on once the lock is free."""
+    path = tmp_path / "store.sqlite3"
+    opened = open_store(f"sqlite:///{path}")
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(WouldWait), opened.transaction(ACCOUNT, wait=False) as tx:
+            tx.insert(record("refused"))
+        refused_after = time.monotonic() - started
+        threading.Timer(0.3, lambda: other.execute("ROLLBACK")).start()
+        with opened.transaction(ACCOUNT) as tx:  # the busy timeout is back: this one waits for the lock
+            tx.insert(record("waited"))
+        with opened.read(ACCOUNT) as reader:
+            assert [r.id for r in reader.list("connection").records] == ["waited"]
+        assert refused_after < WAIT
+    finally:
+        other.close()
+        opened.close()
