@@ -18,14 +18,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from conftest import ACCOUNT, MakeRecord
 from sqlalchemy import text
 from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
-from codeconn.store import Conflict, NestedUse, WouldWait
+from codeconn.store import Conflict, NestedUse, Record, WouldWait
 from codeconn.store.sql import SqlStore, open_store
 
 T = TypeVar("T")
+ACCOUNT = "111122223333"  # as the fixtures' records (conftest.py)
+MakeRecord = Callable[..., Record]
 WAIT = 10.0
 
 
