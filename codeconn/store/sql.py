@@ -5,11 +5,11 @@ How the promises of `base.py` are kept:
 - Writers of one account are serialised. SQLite: BEGIN IMMEDIATE takes the
   database's write lock (and a process-local lock queues this process's threads
   fairly instead of letting them spin on the busy timeout); `transaction(wait=False)`
-  takes both without waiting, or raises WouldWait before anything is begun. PostgreSQL: the
-  transaction locks the account's row in `accounts` (SELECT ... FOR UPDATE),
-  inserting it on first use (on the loop engine, an upsert sent with its BEGIN:
-  `writer.begin_locked`); at READ COMMITTED every statement after the lock
-  sees everything the previous holder committed.
+  takes both without waiting, or raises WouldWait before anything is begun.
+  PostgreSQL: the transaction locks the account's row in `accounts` (SELECT ...
+  FOR UPDATE), inserting it on first use (on the loop engine, an upsert sent with
+  its BEGIN: `writer.begin_locked`); at READ COMMITTED every statement after the
+  lock sees everything the previous holder committed.
 - Reads: SQLite's WAL gives a deferred BEGIN a snapshot; PostgreSQL reads run
   REPEATABLE READ, READ ONLY, so list-then-tags is one snapshot and never blocks.
 - Uniqueness (id, ARN, lookup key) is the database's constraints' to keep: a
@@ -242,7 +242,7 @@ def _begin_immediate(cursor: Any, wait: bool) -> None:
     try:
         cursor.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as error:
-        if getattr(error, "sqlite_errorcode", None) != sqlite3.SQLITE_BUSY:
+        if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # the primary code of an extended one
             raise
         busy = True
     else:
