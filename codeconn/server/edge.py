@@ -16,8 +16,8 @@ becomes the protocol's error shape in `_fail`, through `errors.answer_for`.
 
 `Edge.handle` is synchronous and thread-safe: the app runs it in a worker thread,
 because the service layer and the store block. `Edge.handle_on_loop` answers a
-request on the event loop itself, in a greenlet, when what it does there never
-blocks the loop (`server.workers`).
+request on the event loop itself (in a greenlet, with PostgreSQL) when what it
+does there never blocks the loop (`server.workers`).
 """
 
 from __future__ import annotations

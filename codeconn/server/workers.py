@@ -83,28 +83,36 @@ class Workers:
                             secure=scope.get("scheme") == "https", problem=problem)
         turns = self._turns
         async with turns:
-            stepped_aside = False
-
-            def step_aside() -> None:  # presumed blocked: one more request may start
-                nonlocal stepped_aside
-                if turns.total_tokens < self._count:
-                    stepped_aside = True
-                    turns.total_tokens += 1
-
-            timer = asyncio.get_running_loop().call_later(self._blocked_after, step_aside)
-            try:
-                answer = None
-                if self._on_loop is OnLoop.NO_WAIT:  # SQLite awaits nothing: no greenlet needed
-                    answer = self.edge.handle_on_loop(incoming, self._on_loop)
-                elif self._on_loop is OnLoop.STORE:
-                    answer = await greenlet_spawn(self.edge.handle_on_loop, incoming, self._on_loop)
-                if answer is None:
-                    answer = await anyio.to_thread.run_sync(self.edge.handle, incoming, limiter=self._threads)
-            finally:
-                timer.cancel()
-                if stepped_aside:
-                    turns.total_tokens -= 1
+            answer = None
+            if self._on_loop is OnLoop.NO_WAIT:  # awaits nothing (so cannot be presumed blocked), in no greenlet
+                answer = self.edge.handle_on_loop(incoming, self._on_loop)
+            if answer is None:
+                answer = await self._waiting(turns, incoming)
         return _closing(answer) if problem is not None else answer
+
+    async def _waiting(self, turns: anyio.CapacityLimiter, incoming: Incoming) -> Answer:
+        """The answer from work that may wait: on the loop in a greenlet (`OnLoop.STORE`), else in a
+        thread; still working after `blocked_after`, it stops counting against `turns`."""
+        stepped_aside = False
+
+        def step_aside() -> None:  # presumed blocked: one more request may start
+            nonlocal stepped_aside
+            if turns.total_tokens < self._count:
+                stepped_aside = True
+                turns.total_tokens += 1
+
+        timer = asyncio.get_running_loop().call_later(self._blocked_after, step_aside)
+        try:
+            answer = None
+            if self._on_loop is OnLoop.STORE:
+                answer = await greenlet_spawn(self.edge.handle_on_loop, incoming, self._on_loop)
+            if answer is None:
+                answer = await anyio.to_thread.run_sync(self.edge.handle, incoming, limiter=self._threads)
+            return answer
+        finally:
+            timer.cancel()
+            if stepped_aside:
+                turns.total_tokens -= 1
 
     async def response(self, scope: Scope, body: bytes, problem: WireError | None) -> Response:
         """`answer` as a Starlette Response, for routes that are Starlette endpoints."""
