@@ -34,7 +34,7 @@ class LinearPattern:
     """A compiled model pattern: RE2 when it reads the pattern, else bounded `re`."""
 
     source: str
-    compiled: Any  # re2's compiled pattern (the package has no type hints), or None
+    compiled: Any  # re2's compiled pattern, in UTF-8 bytes (the package has no type hints), or None
     fallback: re.Pattern[str] | None
 
     def search(self, value: str) -> bool:
@@ -48,9 +48,10 @@ class LinearPattern:
     def _run(self, value: str, *, whole: bool) -> bool:
         if self.compiled is not None:
             try:
-                found = self.compiled.fullmatch(value) if whole else self.compiled.search(value)
+                encoded = value.encode("utf-8")
             except UnicodeEncodeError:  # a lone surrogate: not a Unicode string any pattern matches
                 return False
+            found = self.compiled.fullmatch(encoded) if whole else self.compiled.search(encoded)
             return found is not None
         assert self.fallback is not None
         if len(value) > FALLBACK_MAX_LENGTH:
@@ -65,7 +66,9 @@ def linear_pattern(python: re.Pattern[str]) -> LinearPattern:
     options.max_mem = _RE2_MAX_MEM
     options.log_errors = False
     try:
-        return LinearPattern(python.pattern, re2.compile(to_re2(python.pattern), options), None)
+        # Bytes, matched against the value's UTF-8: what re2 does with a str, less the work of
+        # mapping byte offsets back to characters, which a yes-or-no never needs (issue 13).
+        return LinearPattern(python.pattern, re2.compile(to_re2(python.pattern).encode("utf-8"), options), None)
     except re2.error:
         return LinearPattern(python.pattern, None, python)
 
