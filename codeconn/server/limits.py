@@ -30,7 +30,7 @@ from enum import Enum
 
 
 class OnLoop(Enum):
-    """Which requests are answered on the event loop, in a greenlet, rather than in a worker thread.
+    """Which requests are answered on the event loop (in a greenlet, with PostgreSQL) rather than in a thread.
 
     A worker thread costs two hand-offs of the interpreter per request, a third of a
     GetConnection's time (issue 13); the loop may run only what never blocks it. A

@@ -22,8 +22,10 @@ is not pinged; one that broke meanwhile fails that one request, and is thrown aw
 
 `create_loop_engine` makes the same for code in a greenlet on an event loop
 (`SqlStore`'s loop engine): psycopg's AsyncConnection, through SQLAlchemy's asyncio
-extension, with the same arguments and pool size, pinged the same way but with a
-statement the greenlet awaits (libpq's own ping blocks, and would stall the loop).
+extension, with the same arguments and pool size, in autocommit (the store sends
+BEGIN and its end itself, BEGIN with the account's lock in one round trip), pinged
+the same way but with a statement the greenlet awaits (libpq's own ping blocks, and
+would stall the loop). One handed back inside a transaction is rolled back.
 
 The pool (issue 13) keeps `pool_size` connections open, as many as the server has
 worker threads, so a request never opens a connection (nor runs the connect hook's
