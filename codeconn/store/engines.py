@@ -183,7 +183,7 @@ def _ping_async(dbapi_connection: Any) -> bool:
 
 def _ping_sync(dbapi_connection: Any) -> bool:
     """An empty query, on libpq itself: one round trip outside any transaction, no statement run."""
-    return bool(dbapi_connection.pgconn.exec_(b";").status == _PG_EMPTY_QUERY)  # outside any transaction
+    return bool(dbapi_connection.pgconn.exec_(b";").status == _PG_EMPTY_QUERY)
 
 
 def _postgresql(url: URL, pool_size: int) -> Engine:

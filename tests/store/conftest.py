@@ -10,14 +10,13 @@ AsyncConnection, every round trip awaited), as the server does (`server.workers`
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.util.concurrency import greenlet_spawn
+from greenlet_loop import run_in_greenlet
 from postgres import postgres_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 from codeconn.store import Record
@@ -69,11 +68,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if callspec is None or callspec.params.get("store_url") != ON_LOOP:
         return None
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-
-    async def body() -> None:
-        await asyncio.wait_for(greenlet_spawn(pyfuncitem.obj, **arguments), ON_LOOP_WAIT)
-
-    asyncio.run(body())
+    run_in_greenlet(pyfuncitem.obj, timeout=ON_LOOP_WAIT, **arguments)
     return True
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from greenlet_loop import run_in_greenlet
 from sqlalchemy import text
 from sqlalchemy.util.concurrency import await_, greenlet_spawn
 
@@ -93,11 +94,8 @@ def test_a_read_in_a_transaction_is_still_refused_in_a_greenlet(store: SqlStore)
         with store.transaction(ACCOUNT), store.read(ACCOUNT):
             pass
 
-    async def scenario() -> None:
-        await greenlet_spawn(nested)
-
     with pytest.raises(NestedUse):
-        run_on_loop(scenario)
+        run_in_greenlet(nested)
 
 
 def test_a_transaction_waiting_for_the_account_lock_leaves_the_loop_free(postgres_url: str,

@@ -3,16 +3,15 @@ a pooled connection that a read used is handed out again exactly as the pool gav
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy.util.concurrency import greenlet_spawn
+from greenlet_loop import run_in_greenlet
 
 from codeconn.store import NotFound, Record, StoreError
-from codeconn.store.sql import open_store
+from codeconn.store.sql import SqlStore, open_store
 from codeconn.store.statements import SHAPES_KEPT
 
 ACCOUNT = "111122223333"  # as the fixtures' records (conftest.py)
@@ -148,68 +147,55 @@ def _terminate_backends(url: str) -> int:
 @pytest.fixture(params=[pytest.param("thread", id="thread"), pytest.param("loop", id="loop")])
 def run_where(request: pytest.FixtureRequest) -> Callable[[Callable[[], None]], None]:
     """Runs a test's body in this thread, or in a greenlet on an event loop (the store's loop engine)."""
-    if request.param == "thread":
-        return lambda body: body()
+    return (lambda body: body()) if request.param == "thread" else run_in_greenlet
 
-    def on_loop(body: Callable[[], None]) -> None:
-        async def scenario() -> None:
-            await asyncio.wait_for(greenlet_spawn(body), 30)
 
-        asyncio.run(scenario())
+@contextmanager
+def pinging_store(postgres_url: str, monkeypatch: pytest.MonkeyPatch, *, ping_after: float,
+                  pool_size: int) -> Iterator[SqlStore]:
+    """A store whose pooled connections are pinged when idle for `ping_after` seconds or more."""
+    from codeconn.store import engines
 
-    return on_loop
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", ping_after)
+    with closing(open_store(postgres_url, pool_size=pool_size)) as store:
+        yield store
 
 
 def test_a_pooled_connection_cut_while_idle_is_replaced_unseen(postgres_url: str, record: MakeRecord,
                                                                monkeypatch: pytest.MonkeyPatch,
                                                                run_where: Callable[[Callable[[], None]], None]) -> None:
     """Connections idle for PING_AFTER_IDLE_SECONDS are pinged when handed out; a dead one is replaced."""
-    from codeconn.store import engines
+    with pinging_store(postgres_url, monkeypatch, ping_after=0.0, pool_size=2) as store:
+        def body() -> None:
+            with store.transaction(ACCOUNT) as tx:
+                tx.insert(record("c1"))
+            with store.read(ACCOUNT) as reader:
+                assert reader.get("connection", "c1") is not None
+            assert _terminate_backends(postgres_url) >= 1
+            with store.read(ACCOUNT) as reader:
+                assert reader.get("connection", "c1") is not None
+            with store.transaction(ACCOUNT) as tx:
+                tx.insert(record("c2"))
+            with store.read(ACCOUNT) as reader:
+                assert reader.count("connection") == 2
 
-    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)
-    store = open_store(postgres_url, pool_size=2)
-
-    def body() -> None:
-        with store.transaction(ACCOUNT) as tx:
-            tx.insert(record("c1"))
-        with store.read(ACCOUNT) as reader:
-            assert reader.get("connection", "c1") is not None
-        assert _terminate_backends(postgres_url) >= 1
-        with store.read(ACCOUNT) as reader:
-            assert reader.get("connection", "c1") is not None
-        with store.transaction(ACCOUNT) as tx:
-            tx.insert(record("c2"))
-        with store.read(ACCOUNT) as reader:
-            assert reader.count("connection") == 2
-
-    try:
         run_where(body)
-    finally:
-        store.close()
 
 
 def test_a_connection_cut_between_uses_fails_one_read_and_is_not_handed_out_again(
-        postgres_url: str, record: MakeRecord, monkeypatch: pytest.MonkeyPatch,
-        run_where: Callable[[Callable[[], None]], None]) -> None:
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch, run_where: Callable[[Callable[[], None]], None]) -> None:
     """Within the ping window nothing checks the connection: the read on it fails, and it is thrown away."""
-    from codeconn.store import engines
+    with pinging_store(postgres_url, monkeypatch, ping_after=3600.0, pool_size=1) as store:
+        def body() -> None:
+            with store.read(ACCOUNT) as reader:
+                reader.count("connection")
+            assert _terminate_backends(postgres_url) >= 1  # the one the read used (and on a loop, the migration's)
+            with pytest.raises(Exception), store.read(ACCOUNT) as reader:  # noqa: B017, PT011 - the driver's error
+                reader.count("connection")
+            with store.read(ACCOUNT) as reader:
+                assert reader.count("connection") == 0
 
-    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 3600.0)
-    store = open_store(postgres_url, pool_size=1)
-
-    def body() -> None:
-        with store.read(ACCOUNT) as reader:
-            reader.count("connection")
-        assert _terminate_backends(postgres_url) >= 1  # the one the read used (and on a loop, the migration's)
-        with pytest.raises(Exception), store.read(ACCOUNT) as reader:  # noqa: B017, PT011 - the driver's error
-            reader.count("connection")
-        with store.read(ACCOUNT) as reader:
-            assert reader.count("connection") == 0
-
-    try:
         run_where(body)
-    finally:
-        store.close()
 
 
 def test_a_single_statement_read_answers_once_and_refuses_a_second_look_up(store_url: str,
