@@ -165,6 +165,16 @@ class RequestBase:
     principal: Principal
     context: Mapping[str, tuple[str, ...]]  # lower-cased keys; the principal's derived keys included
 
+    def extended(self, context: Mapping[str, Any], catalog: IamCatalog | None = None) -> RequestBase:
+        """This base with `context`'s keys (normalised as `request_base` does) put over its own.
+
+        So the keys of one caller are normalised once for all its calls, and each call
+        adds only its own (the time, where the request came from).
+        """
+        ctx = dict(self.context)
+        ctx.update(_normalised(context, catalog))
+        return RequestBase(self.principal, ctx)
+
     def request(self, action: str, resource: str = "*", *, context: Mapping[str, Any] | None = None,
                 resource_account: str | None = None, catalog: IamCatalog | None = None) -> Request:
         """The request for one action: the base's keys, then `context`'s over them.

@@ -20,6 +20,7 @@ its own keys to it (see `codeconn.auth.context`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,6 +59,12 @@ class Caller:
     tags: Mapping[str, str] = field(default_factory=dict)
     is_root: bool = False
     policy_version: str = ""  # changes whenever any of `policies` changes; keys compiled caches
+
+    @functools.cached_property
+    def request_base(self) -> RequestBase:
+        """The caller's own keys (`caller_keys`, and those the engine derives from the principal),
+        normalised once: the directory hands out one Caller for request after request."""
+        return request_base(principal=self.principal, context=caller_keys(self))
 
 
 @dataclass(frozen=True)
@@ -120,11 +127,11 @@ class Call:
     """What a decision was for, by its index in `decisions`, for its audit line (a PassConnection's
     pipeline and action: keys `pipeline`, `pipelineExecutionId`, `actionName`)."""
     request_base: RequestBase = field(init=False, repr=False, compare=False)
-    """The caller's and the request's keys (`global_keys`), normalised once for every decision of the call."""
+    """The caller's keys (`Caller.request_base`) and the request's (`request_keys`): every decision's base."""
 
     def __post_init__(self) -> None:
         # The global keys are typed by construction: no catalog check is needed here.
-        self.request_base = request_base(principal=self.caller.principal, context=global_keys(self))
+        self.request_base = self.caller.request_base.extended(request_keys(self))
 
     @property
     def account_id(self) -> str:
@@ -146,12 +153,15 @@ class Call:
                                resource_account=resource_account, resource_policy=resource_policy)
 
 
-def global_keys(call: Call) -> dict[str, Any]:
-    """The aws: keys every request of `call` carries, beyond those the engine derives from the principal."""
-    caller = call.caller
+def caller_keys(caller: Caller) -> dict[str, Any]:
+    """The global keys that come with the caller: aws:userid, aws:PrincipalTag/<key>."""
+    return {"aws:userid": caller.userid, **{f"aws:PrincipalTag/{key}": value for key, value in caller.tags.items()}}
+
+
+def request_keys(call: Call) -> dict[str, Any]:
+    """The global keys that come with the request: when, from where, how."""
     now = call.now.astimezone(UTC)
     keys: dict[str, Any] = {
-        "aws:userid": caller.userid,
         "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "aws:EpochTime": int(now.timestamp()),
         "aws:SourceIp": call.source_ip,
@@ -161,6 +171,4 @@ def global_keys(call: Call) -> dict[str, Any]:
     }
     if call.user_agent:
         keys["aws:UserAgent"] = call.user_agent
-    for key, value in caller.tags.items():
-        keys[f"aws:PrincipalTag/{key}"] = value
     return keys

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -67,6 +67,10 @@ class SqlStore:
         self._write_lock = writers
         self._read_lock = writers if shared_connection else None
         self._held: ContextVar[bool] = ContextVar(f"codeconn_store_held_{id(self)}", default=False)
+        # SQLite's single-statement reads take a connection from here, not the pool: see `_lone_read`.
+        self._spares: list[sqlite3.Connection] | None = None if self._postgresql or shared_connection else []
+        self._spares_kept = engine.pool.size() if hasattr(engine.pool, "size") else DEFAULT_POOL_SIZE
+        self._closed = False
         self._statements = Statements(engine.dialect)
         self._integrity_error: type[Exception] = engine.dialect.loaded_dbapi.IntegrityError
         migrate(engine, migrations)
@@ -150,6 +154,9 @@ class SqlStore:
         """On the pooled DB-API connection itself (see SqlReader): SQLite's deferred BEGIN, or
         psycopg's own BEGIN at REPEATABLE READ, READ ONLY; ended without writing anything.
         A `single_statement` read runs its one statement in autocommit: no BEGIN, no end."""
+        if single_statement and self._spares is not None:
+            yield from self._lone_read(account_id)
+            return
         with self._hold(), self._read_lock or nullcontext():
             raw, explicit = self._raw_connection()
             try:
@@ -162,6 +169,59 @@ class SqlStore:
                         reader._close()
             finally:
                 raw.close()  # back to the pool, which rolls back anything left open
+
+    def _lone_read(self, account_id: str | None) -> Iterator[SqlReader]:
+        """A single-statement read of a SQLite file, on a connection taken from `_spares`.
+
+        Two such reads make a GetConnection (the key's generation, the connection), and
+        the pool's checkout and check-in cost more than SQLite's own work on each
+        (issue 13). A statement in autocommit leaves nothing open to reset, so these
+        connections skip the pool: made by it (its connect hook sets the pragmas), then
+        detached from it, kept in a list (whose pop and append need no lock), closed
+        with the store, or at once if one failed or more are kept than the pool holds.
+        """
+        if self._held.get():
+            raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
+        token = self._held.set(True)
+        try:
+            connection = self._spare()
+            try:
+                reader = SqlReader(connection.cursor(), self._statements, account_id, statements_left=1)
+                try:
+                    yield reader
+                finally:
+                    reader._close()
+            except BaseException:
+                connection.close()  # whatever went wrong, the next read gets a fresh connection
+                raise
+            self._keep(connection)
+        finally:
+            self._held.reset(token)
+
+    def _spare(self) -> sqlite3.Connection:
+        assert self._spares is not None
+        try:
+            return self._spares.pop()
+        except IndexError:
+            fairy = self._engine.raw_connection()
+            fairy.detach()  # the pool forgets it (and opens another when it needs one)
+            return cast(sqlite3.Connection, fairy.dbapi_connection)
+
+    def _keep(self, connection: sqlite3.Connection) -> None:
+        assert self._spares is not None
+        if self._closed or len(self._spares) >= self._spares_kept:
+            connection.close()
+            return
+        self._spares.append(connection)
+        if self._closed:  # closed meanwhile: `close` may have missed it
+            self._close_spares()
+
+    def _close_spares(self) -> None:
+        while self._spares:
+            try:
+                self._spares.pop().close()
+            except IndexError:  # taken by another thread meanwhile
+                break
 
     def _reading(self, raw: Any, explicit: bool, single_statement: bool) -> AbstractContextManager[Any]:
         if explicit:
@@ -225,6 +285,9 @@ class SqlStore:
                 raise
 
     def close(self) -> None:
+        self._closed = True
+        if self._spares is not None:
+            self._close_spares()
         with self._loop_engine_lock:
             made, self._loop_engine = self._loop_engine, None
         if made is not None:

@@ -223,3 +223,14 @@ def test_a_request_from_a_base_is_the_request_make_request_builds() -> None:
         principal=user, action="codeconnections:GetConnection", resource=resource, context={**shared, **own})
     assert base.context["aws:username"] == ("alice",)
     assert "aws:resourceaccount" not in base.context
+
+
+def test_a_base_extended_is_the_base_built_with_both_contexts() -> None:
+    """A caller's keys normalised once, then each call's put over them: the base one call would build."""
+    user = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    callers = {"aws:userid": "AIDAEXAMPLE", "aws:PrincipalTag/team": "ci", "aws:SourceIp": "192.0.2.1"}
+    calls = {"aws:SourceIp": "203.0.113.7", "aws:EpochTime": 1741064766, "aws:SecureTransport": True}
+    extended = request_base(principal=user, context=callers).extended(calls)
+    assert extended == request_base(principal=user, context={**callers, **calls})
+    assert extended.context["aws:sourceip"] == ("203.0.113.7",)
+    assert extended.context["aws:principalarn"] == (user,)

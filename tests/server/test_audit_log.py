@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
@@ -21,10 +24,14 @@ from server_fakes import (
 from server_harness import LiveServer, live_server
 
 from codeconn.server.audit import (
+    MAX_ITEMS,
+    MAX_NESTING,
+    MAX_VALUE_CHARS,
     AuditDecision,
     AuditFilter,
     AuditLog,
     AuditRecord,
+    bounded,
     read_audit,
 )
 from codeconn.service.call import IamMode
@@ -169,3 +176,33 @@ def test_filters(chosen: AuditFilter, expected: list[AuditRecord]) -> None:
 def test_an_unknown_decision_is_refused() -> None:
     with pytest.raises(ValueError, match="decision must be one of"):
         AuditFilter(decision="maybe")
+
+
+LINE_PARAMETERS = [
+    pytest.param({"Name": "ünïcode ✓", "Tags": [{"Key": "k", "Value": "v"}]}, id="unicode, nested"),
+    pytest.param({"When": datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)}, id="a datetime, as str() writes it"),
+    pytest.param({"Count": 2**70, "Ratio": 0.5, "On": True, "Off": None}, id="an integer past 64 bits"),
+    pytest.param({"Bad": "a\udcffb", "\udcfe": "key"}, id="lone surrogates"),
+    pytest.param({"Long": "é" * (MAX_VALUE_CHARS + 5), "Many": list(range(MAX_ITEMS + 3))}, id="capped"),
+    pytest.param({"Deep": functools.reduce(lambda inner, _: {"d": inner}, range(MAX_NESTING + 2), {})},
+                 id="nested too deep"),
+]
+
+
+@pytest.mark.parametrize("parameters", LINE_PARAMETERS)
+def test_a_line_is_the_json_module_would_write_of_the_bounded_record(parameters: dict[str, Any]) -> None:
+    """orjson writes the line (`to_bytes`); it must be the text json.dumps gives, whatever was sent."""
+    record = AuditRecord(time="t", request_id="r", status=400, request_parameters=parameters)
+    expected = json.dumps(bounded(record.to_json()), separators=(",", ":"), ensure_ascii=False, default=str) + "\n"
+    assert record.to_bytes() == expected.encode("utf-8")
+    assert record.to_line() == expected
+    assert json.loads(expected)["requestParameters"] is not None  # a real line, not the fallback's placeholder
+
+
+def test_bounded_caps_strings_in_keys_lists_and_maps_alike() -> None:
+    long = "x" * (MAX_VALUE_CHARS + 1)
+    capped = bounded({long: [long, {"k": long}], "ok": ["short", None, 7]})
+    marker = f"[truncated: {MAX_VALUE_CHARS + 1} characters in all]"
+    (key, (first, inner)), ok = capped.items()
+    assert key.endswith(marker) and first.endswith(marker) and inner["k"].endswith(marker)
+    assert ok == ("ok", ["short", None, 7])

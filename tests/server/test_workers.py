@@ -160,6 +160,27 @@ def test_what_the_edge_declines_on_the_event_loop_is_answered_in_a_thread() -> N
     assert edge.most_at_once == 1
 
 
+def test_a_request_for_the_loop_waits_for_its_turn_while_a_thread_has_it() -> None:
+    """Work that awaits nothing skips taking a free turn, but does not jump a turn that is taken."""
+    edge = FakeEdge()
+
+    async def scenario() -> tuple[bool, bytes, bytes]:
+        async with client_for(workers_over(edge, 2, blocked_after=WAIT, on_loop=OnLoop.NO_WAIT)) as client:
+            slow = asyncio.create_task(client.post("/slow", content=b"{}"))  # declined: a thread, with the turn
+            await wait_started(edge)
+            read = asyncio.create_task(client.post("/read", content=b"{}"))
+            done, _ = await asyncio.wait([read], timeout=0.3)
+            held = not done
+            edge.release.set()
+            answers = await asyncio.wait_for(asyncio.gather(slow, read), WAIT)
+            return held, answers[0].content, answers[1].content
+
+    held, slow, read = asyncio.run(scenario())
+    assert held and slow == b"/slow"
+    assert read == threading.main_thread().name.encode()  # then answered on the loop, in its turn
+    assert [path for path, _ in edge.inline_attempts] == ["/slow", "/read"]
+
+
 def test_a_request_awaiting_on_the_loop_holds_up_no_other() -> None:
     """A store round trip awaited in the greenlet frees the loop; one still waiting after
     `blocked_after` stops counting, so with one turn the next request still starts."""

@@ -3,9 +3,12 @@ a pooled connection that a read used is handed out again exactly as the pool gav
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from greenlet_loop import run_in_greenlet
@@ -253,5 +256,60 @@ def test_a_transaction_tags_the_record_it_read_even_after_replacing_it(store_url
         with store.read(ACCOUNT) as reader:
             assert reader.tags(arn_of("connection", "c1")) == {"made": "again"}
             assert reader.tags(renamed) == {"renamed": "yes"}
+    finally:
+        store.close()
+
+
+def _open_files_of(path: Path) -> int:
+    """How many of this process's descriptors are open on `path` or its WAL and shared-memory files."""
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            count += os.readlink(fd) in names
+        except OSError:  # closed meanwhile (the listing's own descriptor)
+            pass
+    return count
+
+
+def test_sqlite_single_statement_reads_from_many_threads_leave_no_file_open_after_close(
+        tmp_path: Path, record: MakeRecord) -> None:
+    """Single-statement reads of a SQLite file skip the pool (issue 13): their connections are kept
+    for the next read, never more than the pool holds, and closed with the store."""
+    path = tmp_path / "lone.sqlite3"
+    store = open_store(f"sqlite:///{path}", pool_size=2)
+    with store.transaction(ACCOUNT) as tx:
+        tx.insert(record("c1"))
+
+    def read_many(_: int) -> int:
+        found = 0
+        for _ in range(50):
+            with store.read(ACCOUNT, single_statement=True) as reader:
+                found += reader.get("connection", "c1") is not None
+        return found
+
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(read_many, range(8))) == [50] * 8
+    assert _open_files_of(path) > 0
+    store.close()
+    assert _open_files_of(path) == 0
+
+
+def test_a_failed_single_statement_read_leaves_the_next_one_working(durable_url: str, record: MakeRecord) -> None:
+    store = open_store(durable_url)
+    try:
+        with store.transaction(ACCOUNT) as tx:
+            tx.insert(record("c1"))
+        with pytest.raises(StoreError, match="single statement"), store.read(ACCOUNT, single_statement=True) as reader:
+            reader.get("connection", "c1")
+            reader.get("connection", "c1")
+        with pytest.raises(RuntimeError), store.read(ACCOUNT, single_statement=True):
+            raise RuntimeError("the caller fails inside the read")
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            assert reader.get("connection", "c1") is not None
+        with store.transaction(ACCOUNT) as tx:  # and a write from another connection is seen at once
+            tx.delete("connection", "c1")
+        with store.read(ACCOUNT, single_statement=True) as reader:
+            assert reader.get("connection", "c1") is None
     finally:
         store.close()
