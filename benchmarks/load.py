@@ -50,7 +50,11 @@ class Replay:
 
 @dataclass(frozen=True)
 class Load:
-    """What one run measured: answered requests (units), their latencies, the non-2xx answers."""
+    """What one run measured: the units done, the latencies of their requests, the units that failed.
+
+    A unit of several requests (a create and its delete) counts once in `requests`,
+    and each of its requests is a latency: p99 is a request's, as a user sees it.
+    """
 
     requests: int
     seconds: float
@@ -105,14 +109,16 @@ async def _read_answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
     return status, body, close
 
 
-async def _worker(host: str, port: int, unit: Unit, until: float, remaining: list[int],
+async def _worker(host: str, port: int, unit: Unit, until: float, remaining: list[int], units: list[int],
                   latencies: list[float], failures: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
 
     async def exchange(data: bytes) -> tuple[int, bytes]:
         nonlocal reader, writer
+        start = time.perf_counter()
         writer.write(data)
         status, body, close = await _read_answer(reader)
+        latencies.append((time.perf_counter() - start) * 1000)
         if close:
             writer.close()
             reader, writer = await asyncio.open_connection(host, port)
@@ -121,9 +127,8 @@ async def _worker(host: str, port: int, unit: Unit, until: float, remaining: lis
     try:
         while time.perf_counter() < until and remaining[0] != 0:
             remaining[0] -= 1
-            start = time.perf_counter()
             ok = await unit(exchange)
-            latencies.append((time.perf_counter() - start) * 1000)
+            units[0] += 1
             if not ok:
                 failures[0] += 1
     finally:
@@ -138,13 +143,13 @@ def run_asyncio(url: str, unit: Unit, *, connections: int, seconds: float, reque
 
     async def run(duration: float, limit: int | None) -> Load:
         latencies: list[float] = []
-        failures = [0]
+        units, failures = [0], [0]
         remaining = [-1 if limit is None else limit]
         start = time.perf_counter()
         until = start + duration
-        await asyncio.gather(*(_worker(host, port, unit, until, remaining, latencies, failures)
+        await asyncio.gather(*(_worker(host, port, unit, until, remaining, units, latencies, failures)
                                for _ in range(connections)))
-        return Load(len(latencies), time.perf_counter() - start, percentile(latencies, 50),
+        return Load(units[0], time.perf_counter() - start, percentile(latencies, 50),
                     percentile(latencies, 99), failures[0], "asyncio")
 
     if warmup and requests is None:

@@ -1,11 +1,13 @@
 """Writes of the SQL store: one account's transaction, on the DB-API cursor like the reads.
 
-Each write runs in a savepoint, so a unique violation (the database's constraints
-keep id, ARN and lookup key unique) is undone alone and reported once, as the
-Conflict naming the field; a caller that catches it may go on with the
-transaction. The statements are built once with bound parameters (`statements.py`);
-the few whose shape varies (the number of tag keys removed, a conflict's clauses)
-are kept by shape.
+A write that breaks a unique constraint (the database's constraints keep id, ARN
+and lookup key unique) is undone alone and reported once, as the Conflict naming
+the field; a caller that catches it may go on with the transaction. An insert
+does nothing on a conflict (ON CONFLICT DO NOTHING, and no row written says so);
+an update runs in a savepoint, since an UPDATE has no such clause (the savepoint
+cost PostgreSQL two round trips more on every insert, issue 13). The statements
+are built once with bound parameters (`statements.py`); the few whose shape varies
+(the number of tag keys removed, a conflict's clauses) are kept by shape.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -38,7 +40,8 @@ def _upserts_of(table: Any, make: Any) -> Any:
 
 
 _IN_ACCOUNT_KIND = and_(records.c.account_id == bindparam("account_id"), records.c.kind == bindparam("kind"))
-_INSERT = insert(records).values({name: _new(name) for name in ("account_id", "kind", "id", *_WRITTEN)})
+_INSERTS = {name: make(records).values({column: _new(column) for column in ("account_id", "kind", "id", *_WRITTEN)})
+            .on_conflict_do_nothing() for name, make in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 _SEQ_OF_ID = select(records.c.seq).where(_IN_ACCOUNT_KIND, records.c.id == bindparam("id"))
 _UPDATE = update(records).where(records.c.seq == bindparam("target_seq")).values(
     {name: _new(name) for name in _WRITTEN})
@@ -125,7 +128,7 @@ class SqlTx(SqlReader):
         return Conflict(f"{record.kind} {record.id!r} collides with a record written concurrently", field="lookup")
 
     def _write(self, statement: Any, values: Mapping[str, Any], record: Record, *, besides: int | None = None) -> None:
-        """Run one write in a savepoint; a unique violation becomes the Conflict naming the field."""
+        """Run one update in a savepoint; a unique violation becomes the Conflict naming the field."""
         cursor = self._live_cursor()
         cursor.execute("SAVEPOINT codeconn_write")
         try:
@@ -146,7 +149,8 @@ class SqlTx(SqlReader):
         self._own(record)
         values = {"new_account_id": record.account_id, "new_kind": record.kind, "new_id": record.id,
                   **self._values(record)}
-        self._write(_INSERT, values, record)
+        if not self._statements.run(self._live_cursor(), _INSERTS[self._statements.dialect_name], values):
+            raise self._conflict(record)
 
     def update(self, record: Record) -> None:
         self._own(record)
