@@ -135,6 +135,11 @@ class Request:
 
 def context_value(value: Any, key: str) -> tuple[str, ...]:
     """A context value as IAM compares it: a tuple of strings."""
+    kind = type(value)
+    if kind is str:  # most values, told apart by exact type first
+        return (value,)
+    if kind is bool:
+        return ("true" if value else "false",)
     if isinstance(value, (list, tuple, set, frozenset)):
         return tuple(_scalar(v, key) for v in value)
     return (_scalar(value, key),)

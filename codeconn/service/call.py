@@ -162,7 +162,7 @@ def request_keys(call: Call) -> dict[str, Any]:
     """The global keys that come with the request: when, from where, how."""
     now = call.now.astimezone(UTC)
     keys: dict[str, Any] = {
-        "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "aws:CurrentTime": now.replace(tzinfo=None, microsecond=0).isoformat() + "Z",  # strftime's %Y-%m-%dT%H:%M:%SZ
         "aws:EpochTime": int(now.timestamp()),
         "aws:SourceIp": call.source_ip,
         "aws:SecureTransport": call.secure_transport,

@@ -53,6 +53,7 @@ MAX_PRESIGNED_EXPIRES = timedelta(days=7)
 """A presigned URL's longest life: a signing key is only good for seven days."""
 
 _BASIC_TIMESTAMP = re.compile(r"\d{8}T\d{6}Z")
+_AUTHORIZATION_SEPARATORS = re.compile(r"[,\s]+")
 _HEADER_PARTS = ("Credential", "Signature", "SignedHeaders")
 _QUERY_PARTS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Signature", "X-Amz-SignedHeaders", "X-Amz-Date")
 
@@ -147,7 +148,7 @@ def _parse_header(request: HttpRequest, header: str, family: Family) -> SignedRe
     parts: dict[str, str] = {}
     # AWS splits on commas and whitespace alike, so "Credential= AKID/..." is two
     # tokens and the second has no "=" (iann0036/cloud9-sync#10).
-    for token in re.split(r"[,\s]+", rest):
+    for token in _AUTHORIZATION_SEPARATORS.split(rest):
         if not token:
             continue
         if "=" not in token:
