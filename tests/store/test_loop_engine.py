@@ -133,6 +133,59 @@ def test_a_transaction_waiting_for_the_account_lock_leaves_the_loop_free(postgre
         with_store.close()
 
 
+def test_writers_of_one_account_on_the_loop_queue_in_the_process_in_arrival_order(postgres_url: str,
+                                                                                  record: MakeRecord) -> None:
+    """While another replica holds the account's row, six writers on one loop wait in the process:
+    one of them on the row (one connection, one PostgreSQL backend waiting), the others for it.
+    They then write in the order they came, and a writer of another account is not held up."""
+    replica, store = open_store(postgres_url), open_store(postgres_url)
+    waiting_backends = text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock'")
+    try:
+        with replica.transaction(ACCOUNT) as tx:  # the account's row, and a connection to count with
+            tx.insert(record("replica"))
+
+        order: list[int] = []
+
+        def write(n: int) -> None:
+            with store.transaction(ACCOUNT) as tx:
+                order.append(n)
+                tx.insert(record(f"c{n}"))
+
+        def other_account() -> None:
+            with store.transaction("444455556666") as tx:
+                tx.insert(record("elsewhere", account="444455556666"))
+
+        async def scenario(release: threading.Event, held: threading.Event) -> tuple[int, bool]:
+            holder = asyncio.ensure_future(asyncio.to_thread(hold_row, release, held))
+            assert await asyncio.to_thread(held.wait, WAIT)
+            writers = []
+            for n in range(6):
+                writers.append(asyncio.ensure_future(greenlet_spawn(write, n)))
+                await asyncio.sleep(0.02)  # arrival order
+            await asyncio.wait_for(greenlet_spawn(other_account), WAIT)
+            await asyncio.sleep(0.2)
+            with replica.engine.connect() as connection:
+                waiting = int(connection.execute(waiting_backends).scalar_one())
+            pending = not any(writer.done() for writer in writers)
+            release.set()
+            await asyncio.gather(holder, *writers)
+            return waiting, pending
+
+        def hold_row(release: threading.Event, held: threading.Event) -> None:
+            with replica.transaction(ACCOUNT):
+                held.set()
+                assert release.wait(WAIT)
+
+        assert run_on_loop(lambda: scenario(threading.Event(), threading.Event())) == (1, True)
+        assert order == list(range(6))
+        with store.read(ACCOUNT) as reader:
+            assert reader.count("connection") == 7
+    finally:
+        store.close()
+        replica.close()
+
+
 def test_closing_the_store_after_its_loop_stopped_closes_the_loops_connections(postgres_url: str) -> None:
     opened = open_store(postgres_url)
     count = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'codeconn' "
