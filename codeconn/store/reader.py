@@ -12,12 +12,12 @@ import re
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
 
 from codeconn.store.base import InvalidCursor, NotFound, Page, Record, StoreError
 from codeconn.store.schema import accounts, records
 from codeconn.store.schema import tags as tag_rows
-from codeconn.store.statements import Statements
+from codeconn.store.statements import Statement, Statements
 
 _FIELD_NAME = re.compile(r"^[A-Za-z0-9_]+$")
 
@@ -76,7 +76,8 @@ class SqlReader:
             raise StoreError("this transaction has ended; open a new one")
         return self._cursor
 
-    def _rows(self, statement: Any, values: Mapping[str, Any], shape: Hashable | None = None) -> list[tuple[Any, ...]]:
+    def _rows(self, statement: Statement, values: Mapping[str, Any],
+              shape: Hashable | None = None) -> list[tuple[Any, ...]]:
         cursor = self._live_cursor()
         if self._statements_left is not None:
             if self._statements_left < 1:
@@ -95,26 +96,31 @@ class SqlReader:
     def _in_kind(self) -> ColumnElement[bool]:
         return and_(records.c.account_id == bindparam("account_id"), records.c.kind == bindparam("kind"))
 
-    def _matching(self, where: Mapping[str, str] | None) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
-        """`data[key] == value` for each pair, where the field is a JSON string (not 7 for "7"),
-        with the values to bind (the keys are part of the statement's shape).
-
-        The type test keeps both backends in agreement: without it PostgreSQL's ->>
-        and SQLite's json_extract would turn numbers and booleans into different texts.
-        """
-        conditions: list[ColumnElement[bool]] = []
+    def _matching(self, where: Mapping[str, str] | None) -> dict[str, Any]:
+        """The values to bind for `data[key] == value`, each pair checked: a field name of
+        letters, digits or _, a string value (the keys are part of the statement's shape)."""
         values: dict[str, Any] = {}
-        postgresql = self._statements.dialect_name == "postgresql"
         for index, (key, value) in enumerate((where or {}).items()):
             if not _FIELD_NAME.match(key):
                 raise ValueError(f"where: field name {key!r} must be letters, digits or _")
             if not isinstance(value, str):
                 raise ValueError(f"where: the value for {key!r} must be a string")
+            values[f"where_{index}"] = value
+        return values
+
+    def _conditions(self, where: Mapping[str, str] | None) -> list[ColumnElement[bool]]:
+        """`data[key] == value` for each pair of `_matching`, where the field is a JSON string (not 7 for "7").
+
+        The type test keeps both backends in agreement: without it PostgreSQL's ->>
+        and SQLite's json_extract would turn numbers and booleans into different texts.
+        """
+        conditions: list[ColumnElement[bool]] = []
+        postgresql = self._statements.dialect_name == "postgresql"
+        for index, key in enumerate(where or {}):
             is_string = (func.jsonb_typeof(records.c.data[key]) == "string" if postgresql
                          else func.json_type(records.c.data, f'$."{key}"') == "text")
             conditions += [is_string, records.c.data[key].as_string() == bindparam(f"where_{index}")]
-            values[f"where_{index}"] = value
-        return conditions, values
+        return conditions
 
     def _one(self, statement: Any, values: dict[str, str]) -> Record | None:
         rows = self._rows(statement, values)
@@ -144,26 +150,30 @@ class SqlReader:
              where: Mapping[str, str] | None = None) -> Page:
         if limit is not None and limit < 1:
             raise ValueError("limit must be at least 1")
-        conditions, values = self._matching(where)
-        values |= {"account_id": self._account(), "kind": kind}
-        query = select(records).where(self._in_kind(), *conditions)
+        values = self._matching(where) | {"account_id": self._account(), "kind": kind}
         if after is not None:
-            query = query.where(records.c.seq > bindparam("after"))
             values["after"] = _decode_cursor(after)
-        query = query.order_by(records.c.seq)
         if limit is not None:
-            query = query.limit(bindparam("limit", type_=Integer))
             values["limit"] = limit + 1
-        shape = ("list", tuple(where or ()), after is not None, limit is not None)
-        rows = self._rows(query, values, shape)
+
+        def query() -> Select[Any]:
+            made = select(records).where(self._in_kind(), *self._conditions(where))
+            if after is not None:
+                made = made.where(records.c.seq > bindparam("after"))
+            made = made.order_by(records.c.seq)
+            return made.limit(bindparam("limit", type_=Integer)) if limit is not None else made
+
+        rows = self._rows(query, values, ("list", tuple(where or ()), after is not None, limit is not None))
         more = limit is not None and len(rows) > limit
         rows = rows[:limit] if more else rows
         return Page(tuple(_to_record(row) for row in rows), str(rows[-1][0]) if more else None)
 
     def count(self, kind: str, *, where: Mapping[str, str] | None = None) -> int:
-        conditions, values = self._matching(where)
-        values |= {"account_id": self._account(), "kind": kind}
-        query = select(func.count()).select_from(records).where(self._in_kind(), *conditions)
+        values = self._matching(where) | {"account_id": self._account(), "kind": kind}
+
+        def query() -> Select[Any]:
+            return select(func.count()).select_from(records).where(self._in_kind(), *self._conditions(where))
+
         return int(self._rows(query, values, ("count", tuple(where or ())))[0][0])
 
     def _seq_of(self, arn: str) -> tuple[int, str]:

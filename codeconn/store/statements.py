@@ -33,6 +33,7 @@ SHAPES_KEPT = 256
 STATEMENTS_KEPT = 1024
 
 Processor = Callable[[Any], Any]
+Statement = ClauseElement | Callable[[], ClauseElement]  # a function only with a shape (`Statements.compiled`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +90,15 @@ class Statements:
         self._by_shape: OrderedDict[Hashable, Compiled] = OrderedDict()
         self._lock = threading.Lock()
 
-    def compiled(self, statement: ClauseElement, shape: Hashable | None = None) -> Compiled:
-        """`statement` compiled: by its identity (kept for good), or by `shape` (the last SHAPES_KEPT)."""
+    def compiled(self, statement: Statement, shape: Hashable | None = None) -> Compiled:
+        """`statement` compiled: by its identity (kept for good), or by `shape` (the last SHAPES_KEPT).
+
+        With a shape, `statement` may be a function that builds it, called only when the
+        shape is not kept: building a listing's filter in SQLAlchemy Core cost a sixth of a
+        ListConnections (issue 13).
+        """
         if shape is None:
+            assert isinstance(statement, ClauseElement), "a statement built on demand needs a shape"
             found = self._by_statement.get(id(statement))
             if found is not None and found[0] is statement:
                 return found[1]
@@ -105,14 +112,14 @@ class Statements:
             if cached is not None:
                 self._by_shape.move_to_end(shape)
                 return cached
-        made = Compiled.of(statement, self._dialect)
+        made = Compiled.of(statement if isinstance(statement, ClauseElement) else statement(), self._dialect)
         with self._lock:
             self._by_shape[shape] = made
             while len(self._by_shape) > SHAPES_KEPT:
                 self._by_shape.popitem(last=False)
         return made
 
-    def run(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], *,
+    def run(self, cursor: Any, statement: Statement, values: Mapping[str, Any], *,
             shape: Hashable | None = None) -> int:
         """`statement` (a write) with `values` on the DB-API `cursor`; the rows it touched."""
         compiled = self.compiled(statement, shape)
@@ -128,7 +135,7 @@ class Statements:
             return
         cursor.executemany(compiled.sql, [compiled.parameters(values) for values in rows])
 
-    def all(self, cursor: Any, statement: ClauseElement, values: Mapping[str, Any], *,
+    def all(self, cursor: Any, statement: Statement, values: Mapping[str, Any], *,
             shape: Hashable | None = None) -> list[tuple[Any, ...]]:
         """Every row of `statement` with `values`, run on the DB-API `cursor`, converted."""
         compiled = self.compiled(statement, shape)
@@ -136,4 +143,4 @@ class Statements:
         return [compiled.row(raw) for raw in cursor.fetchall()]
 
 
-__all__ = ["SHAPES_KEPT", "STATEMENTS_KEPT", "Compiled", "Statements"]
+__all__ = ["SHAPES_KEPT", "STATEMENTS_KEPT", "Compiled", "Statement", "Statements"]

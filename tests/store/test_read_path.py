@@ -9,13 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Select, literal, select
 from greenlet_loop import run_in_greenlet
 
 from codeconn.store import NotFound, Record, StoreError
 from codeconn.store.sql import SqlStore, open_store
-from codeconn.store.statements import SHAPES_KEPT
+from codeconn.store.statements import SHAPES_KEPT, Statements
 
 ACCOUNT = "111122223333"  # as the fixtures' records (conftest.py)
 EPOCH = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=timezone.utc)
@@ -311,5 +313,25 @@ def test_a_failed_single_statement_read_leaves_the_next_one_working(durable_url:
             tx.delete("connection", "c1")
         with store.read(ACCOUNT, single_statement=True) as reader:
             assert reader.get("connection", "c1") is None
+    finally:
+        store.close()
+
+
+def test_a_statement_made_by_a_function_is_made_once_per_kept_shape(tmp_path: Path) -> None:
+    """A listing's filter is built in SQLAlchemy Core only when its shape is not kept (issue 13)."""
+    store = open_store(f"sqlite:///{tmp_path / 'shapes.sqlite3'}")
+    try:
+        statements = Statements(store.engine.dialect)
+        made: list[int] = []
+
+        def build() -> Select[Any]:
+            made.append(1)
+            return select(literal(len(made)))
+
+        with store.engine.connect() as connection:
+            cursor = connection.connection.cursor()
+            answers = [statements.all(cursor, build, {}, shape=("one",)) for _ in range(3)]
+            answers.append(statements.all(cursor, build, {}, shape=("two",)))
+        assert answers == [[(1,)], [(1,)], [(1,)], [(2,)]] and len(made) == 2
     finally:
         store.close()
