@@ -80,16 +80,9 @@ def bounded(value: Any, depth: int = 0) -> Any:
             if index == MAX_ITEMS:
                 out["..."] = f"[truncated: {len(value)} entries in all]"
                 break
-            # The plain cases inline (a call per value was a third of a GetConnection's line):
-            if type(key) is not str or len(key) > MAX_VALUE_CHARS or not key.isascii():
+            if type(key) is not str or not _plain(key):
                 key = bounded(key if type(key) is str else str(key), depth + 1)
-            kind = type(item)
-            if kind is str:
-                if len(item) > MAX_VALUE_CHARS or not item.isascii():
-                    item = bounded(item, depth + 1)
-            elif item is not None and kind is not bool and kind is not int:
-                item = bounded(item, depth + 1)
-            out[key] = item
+            out[key] = item if item is None or (type(item) is str and _plain(item)) else bounded(item, depth + 1)
         return out
     shown = [item if type(item) is str and _plain(item) else bounded(item, depth + 1) for item in value[:MAX_ITEMS]]
     return shown + ([f"...[truncated: {len(value)} items in all]"] if len(value) > MAX_ITEMS else [])

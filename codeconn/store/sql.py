@@ -38,7 +38,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, cast
@@ -89,13 +89,16 @@ class SqlStore:
 
     @contextmanager
     def _hold(self) -> Iterator[None]:
-        if self._held.get():
-            raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
-        token = self._held.set(True)
+        token = self._take_hold()
         try:
             yield
         finally:
             self._held.reset(token)
+
+    def _take_hold(self) -> Token[bool]:
+        if self._held.get():
+            raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
+        return self._held.set(True)
 
     def _raw_connection(self) -> tuple[Any, bool]:
         """A pooled connection, and whether it is the loop engine's (in autocommit: the store sends
@@ -210,9 +213,7 @@ class SqlStore:
         detached from it, kept in a list (whose pop and append need no lock), closed
         with the store, or at once if one failed or more are kept than the pool holds.
         """
-        if self._held.get():
-            raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
-        token = self._held.set(True)
+        token = self._take_hold()  # as `_hold`, without a context manager's cost
         try:
             connection = self._spare()
             try:
