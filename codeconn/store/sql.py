@@ -40,6 +40,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,9 +64,8 @@ class SqlStore:
                  loop_engine: Callable[[], AsyncEngine] | None = None) -> None:
         self._engine = engine
         self._make_loop_engine = loop_engine
-        self._loop_engine: tuple[asyncio.AbstractEventLoop, AsyncEngine] | None = None
-        self._loop_engine_lock = threading.Lock()
-        self._queues: tuple[asyncio.AbstractEventLoop, weakref.WeakValueDictionary[str, asyncio.Lock]] | None = None
+        self._on_loop: _LoopState | None = None  # made for the running loop by `_loop_state`
+        self._loop_lock = threading.Lock()
         self._postgresql = engine.dialect.name == "postgresql"
         writers = None if self._postgresql else threading.Lock()
         self._write_lock = writers
@@ -100,19 +100,26 @@ class SqlStore:
             raise NestedUse("this thread already holds a transaction or read of this store; they do not nest")
         return self._held.set(True)
 
+    def _loop_state(self) -> _LoopState | None:
+        """The loop engine and the writers' queues of the running loop, for code in a greenlet on it;
+        None elsewhere, and without PostgreSQL."""
+        if self._make_loop_engine is None or not in_greenlet():
+            return None
+        loop = asyncio.get_running_loop()
+        with self._loop_lock:
+            if self._on_loop is None or self._on_loop.loop is not loop:
+                if self._on_loop is not None:  # a pool bound to another loop (in tests): dropped
+                    self._on_loop.engine.sync_engine.dispose(close=False)
+                self._on_loop = _LoopState(loop, self._make_loop_engine())
+            return self._on_loop
+
     def _raw_connection(self) -> tuple[Any, bool]:
         """A pooled connection, and whether it is the loop engine's (in autocommit: the store sends
         BEGIN and its end itself); from the loop engine in a greenlet on an event loop, else the engine's."""
-        if self._make_loop_engine is None or not in_greenlet():
+        state = self._loop_state()
+        if state is None:
             return self._engine.raw_connection(), False
-        loop = asyncio.get_running_loop()
-        with self._loop_engine_lock:
-            if self._loop_engine is None or self._loop_engine[0] is not loop:
-                if self._loop_engine is not None:  # a pool bound to another loop (in tests): dropped
-                    self._loop_engine[1].sync_engine.dispose(close=False)
-                self._loop_engine = loop, self._make_loop_engine()
-            engine = self._loop_engine[1].sync_engine
-        return engine.raw_connection(), True
+        return state.engine.sync_engine.raw_connection(), True
 
     @contextmanager
     def transaction(self, account_id: str, *, wait: bool = True) -> Iterator[SqlTx]:
@@ -153,16 +160,14 @@ class SqlStore:
         the 2-core machine issue 13 measures on (the database shares its CPU with the server).
         Replicas still queue on the row, one writer each.
         """
-        if self._make_loop_engine is None or not in_greenlet():
+        state = self._loop_state()
+        if state is None:
             yield
             return
-        loop = asyncio.get_running_loop()
-        with self._loop_engine_lock:
-            if self._queues is None or self._queues[0] is not loop:
-                self._queues = loop, weakref.WeakValueDictionary()
-            queue = self._queues[1].get(account_id)
+        with self._loop_lock:
+            queue = state.queues.get(account_id)
             if queue is None:
-                queue = self._queues[1][account_id] = asyncio.Lock()
+                queue = state.queues[account_id] = asyncio.Lock()
         await_(queue.acquire())
         try:
             yield
@@ -319,11 +324,20 @@ class SqlStore:
         self._closed = True
         if self._spares is not None:
             self._close_spares()
-        with self._loop_engine_lock:
-            made, self._loop_engine = self._loop_engine, None
+        with self._loop_lock:
+            made, self._on_loop = self._on_loop, None
         if made is not None:
-            _dispose(made[1])
+            _dispose(made.engine)
         self._engine.dispose()
+
+
+@dataclass
+class _LoopState:
+    """What the store keeps for one event loop: its loop engine, and its writers' queue per account."""
+
+    loop: asyncio.AbstractEventLoop
+    engine: AsyncEngine
+    queues: weakref.WeakValueDictionary[str, asyncio.Lock] = field(default_factory=weakref.WeakValueDictionary)
 
 
 def _begin_immediate(cursor: Any, wait: bool) -> None:
