@@ -122,9 +122,9 @@ class Edge:
 
         A handler that reaches a code host (`Registry.is_remote`) is never run here.
         With `OnLoop.NO_WAIT` the handler gets the store without its waits
-        (`server.no_wait`): one whose write transaction would wait for another writer is
-        dropped before anything is begun. With `OnLoop.STORE` it gets the store itself,
-        whose every wait is awaited on the loop (`SqlStore`'s loop engine).
+        (`server.no_wait`): one whose first write transaction would wait for another writer
+        is dropped before anything is begun (later ones wait). With `OnLoop.STORE` it gets
+        the store itself, whose every wait is awaited on the loop (`SqlStore`'s loop engine).
         """
         if on_loop is OnLoop.NOTHING:
             return None

@@ -10,6 +10,13 @@ would wait: `Edge.handle_on_loop` gives its handler this store, whose
 `transaction()` takes the write locks without waiting (`Store.transaction(wait=False)`)
 and raises `NotOnLoop` before anything is begun when one is taken; the request is
 then answered again, from the start, in a worker thread, where it may wait.
+
+Only the request's first transaction may be refused so. Once one has begun, what
+it wrote must not be written again by a second answer (a StopPipelineExecution
+stops the execution, then wakes its job: answered again, it found the execution
+already Stopped), so the request's later transactions wait where they are, on the
+loop: SQLite's writers hold the lock for milliseconds, and the wait is bounded by
+its busy timeout.
 """
 
 from __future__ import annotations
@@ -29,10 +36,12 @@ class NotOnLoop(Exception):
 
 
 class NoWaiting:
-    """`store`, whose `transaction()` raises NotOnLoop where it would have to wait for another writer."""
+    """`store` for one request, whose first `transaction()` raises NotOnLoop where it would have to
+    wait for another writer; the ones after it wait."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._begun = False  # a transaction of this request has begun: the request can no longer move
 
     def read(self, account_id: str | None = None, *,
              single_statement: bool = False) -> AbstractContextManager[Reader]:
@@ -40,9 +49,15 @@ class NoWaiting:
 
     @contextmanager
     def transaction(self, account_id: str, *, wait: bool = True) -> Iterator[Tx]:
-        """The store's transaction, taken without waiting whatever `wait` says (NotOnLoop if it would)."""
+        """The store's transaction: the request's first taken without waiting whatever `wait` says
+        (NotOnLoop if it would), the later ones as `wait` says."""
+        if self._begun:
+            with self._store.transaction(account_id, wait=wait) as tx:
+                yield tx
+            return
         try:
             with self._store.transaction(account_id, wait=False) as tx:
+                self._begun = True
                 yield tx
         except WouldWait as busy:  # raised as the transaction begins: nothing was written
             raise NotOnLoop(f"a write transaction on account {account_id} would wait ({busy})") from None
